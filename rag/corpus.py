@@ -1,0 +1,329 @@
+"""Markdown files -> `Entry` records (one question and its answer each).
+
+Headings and list items come from markdown-it-py's token stream rather than regexes on
+raw lines, so a `#` inside a code block or an indented list never fools the splitter.
+
+Two shapes are understood:
+
+* a Q&A document (the founding file): `## Section` headings over `### N. Question (Big Tech)`
+  headings, a table of contents, a References list that `(Source: ...)` lines resolve
+  against, HTML badges and a footer. Badges, TOC, footer and the guide's own "who is this
+  for" notes are not content; the introduction's "What is MLOps?" is one unnumbered entry.
+* any other Markdown (a user's notes): every heading with text under it is an entry,
+  its section the nearest higher heading (or the file name).
+
+A file that cannot be read (not UTF-8, empty, too large) is reported as a `CorpusProblem`
+and skipped, so one bad file never stops the rest of the corpus from being indexed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+MAX_FILE_BYTES = 2_000_000
+
+_NUMBERED = re.compile(r"^(\d+)[.)]\s+(.*)$")
+_BIG_TECH = re.compile(r"\s*\(Big Tech\)\s*$", re.IGNORECASE)
+_SOURCE_LINE = re.compile(r"^\s*\*?\(Source:\s*(?P<names>[^)]*)\)\*?\s*$", re.IGNORECASE | re.MULTILINE)
+_ANSWER_LEAD = re.compile(r"^\s*\*\*Answer:\*\*\s*", re.IGNORECASE)
+_REFERENCE = re.compile(r"^\s*\d+\.\s+(?P<name>[^-\[]+?)\s+-\s+\[(?P<title>[^\]]+)\]\((?P<url>[^)]+)\)")
+_TAG = re.compile(r"<[^>]+>")
+_NOT_CONTENT_HEADINGS = re.compile(r"^(table of contents|contents|toc)$", re.IGNORECASE)
+_REFERENCES_HEADING = re.compile(r"^(references|sources|bibliography)$", re.IGNORECASE)
+
+_markdown = MarkdownIt("commonmark")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an answer came from, as the References list names it."""
+
+    name: str
+    title: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    source_id: str
+    question_number: int | None
+    title: str
+    section: str
+    big_tech: bool
+    answer: str
+    key_points: tuple[str, ...] = ()
+    key_point_texts: tuple[str, ...] = ()
+    origins: tuple[Origin, ...] = ()
+    path: str = ""
+
+    @property
+    def label(self) -> str:
+        """How the UI and the CLI name an entry: 'Q8 · title' or just the title."""
+        return f"Q{self.question_number} · {self.title}" if self.question_number else self.title
+
+    def to_dict(self) -> dict:
+        return {
+            "source_id": self.source_id,
+            "question_number": self.question_number,
+            "title": self.title,
+            "section": self.section,
+            "big_tech": self.big_tech,
+            "answer": self.answer,
+            "key_points": list(self.key_points),
+            "origins": [o.__dict__ for o in self.origins],
+            "path": self.path,
+        }
+
+
+@dataclass(frozen=True)
+class CorpusProblem:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{Path(self.path).name}: {self.reason}"
+
+
+@dataclass
+class Corpus:
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[CorpusProblem] = field(default_factory=list)
+    file_hashes: dict[str, str] = field(default_factory=dict)
+
+    def by_id(self) -> dict[str, Entry]:
+        return {e.source_id: e for e in self.entries}
+
+    @property
+    def sections(self) -> list[str]:
+        return list(dict.fromkeys(e.section for e in self.entries))
+
+
+@dataclass
+class _Block:
+    level: int
+    heading: str
+    start: int  # first body line
+    end: int  # one past the last body line
+    parent_titles: list[str]
+
+
+def load_corpus(corpus_dir: Path) -> Corpus:
+    """Parse every `*.md` under `corpus_dir` (sorted, so ids and order are stable)."""
+    corpus = Corpus()
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        corpus.problems.append(CorpusProblem(str(corpus_dir), "corpus directory not found"))
+        return corpus
+    for path in sorted(corpus_dir.rglob("*.md")):
+        try:
+            text = read_markdown(path)
+            entries = parse_markdown(text, path)
+        except CorpusFileError as exc:
+            corpus.problems.append(CorpusProblem(str(path), str(exc)))
+            continue
+        if not entries:
+            corpus.problems.append(CorpusProblem(str(path), "no text to index"))
+            continue
+        corpus.entries.extend(entries)
+    _dedupe_ids(corpus.entries)
+    return corpus
+
+
+class CorpusFileError(ValueError):
+    pass
+
+
+def read_markdown(path: Path) -> str:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise CorpusFileError(f"too large ({size / 1e6:.1f} MB, limit {MAX_FILE_BYTES / 1e6:.0f} MB); split it into smaller files")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusFileError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    text = text.replace("\x00", "")
+    if not text.strip():
+        raise CorpusFileError("empty file")
+    return text
+
+
+def parse_markdown(text: str, path: Path) -> list[Entry]:
+    lines = text.splitlines()
+    tokens = _markdown.parse(text)
+    dropped = _markup_only_lines(tokens)
+    blocks = _heading_blocks(tokens, len(lines))
+    stem = path.stem
+    references = _references(blocks, lines)
+    if any(_NUMBERED.match(b.heading) for b in blocks):
+        return _qa_entries(blocks, tokens, lines, dropped, references, path)
+    return _note_entries(blocks, tokens, lines, dropped, stem, path)
+
+
+def _qa_entries(blocks, tokens, lines, dropped, references, path) -> list[Entry]:
+    entries: list[Entry] = []
+    intro_taken = False
+    numbered_seen = False
+    for block in blocks:
+        match = _NUMBERED.match(block.heading)
+        section = _clean_heading(block.parent_titles[-1]) if block.parent_titles else path.stem
+        if match:
+            numbered_seen = True
+            number = int(match.group(1))
+            raw_title = match.group(2)
+            entries.append(_make_entry(block, tokens, lines, dropped, references, path, raw_title, number, section))
+        elif not numbered_seen and not intro_taken and block.level >= 3 and block.heading.endswith("?"):
+            # The guide's introduction: only its definition is content, not "who is this for".
+            intro_taken = True
+            entries.append(_make_entry(block, tokens, lines, dropped, references, path, block.heading, None, section))
+    return entries
+
+
+def _note_entries(blocks, tokens, lines, dropped, stem, path) -> list[Entry]:
+    entries: list[Entry] = []
+    if not blocks:
+        blocks = [_Block(level=1, heading=stem.replace("-", " ").replace("_", " "), start=0, end=len(lines), parent_titles=[])]
+    else:
+        first_heading_line = blocks[0].start - 1
+        if any(line.strip() for line in lines[:first_heading_line]):
+            blocks.insert(0, _Block(1, stem.replace("-", " ").replace("_", " "), 0, first_heading_line, []))
+    for block in blocks:
+        if _NOT_CONTENT_HEADINGS.match(_clean_heading(block.heading)) or _REFERENCES_HEADING.match(_clean_heading(block.heading)):
+            continue
+        section = _clean_heading(block.parent_titles[-1]) if block.parent_titles else stem
+        entry = _make_entry(block, tokens, lines, dropped, {}, path, block.heading, None, section)
+        if entry.answer.strip():
+            entries.append(entry)
+    return entries
+
+
+def _make_entry(block, tokens, lines, dropped, references, path, raw_title, number, section) -> Entry:
+    big_tech = bool(_BIG_TECH.search(raw_title))
+    title = _BIG_TECH.sub("", raw_title).strip()
+    body_lines = [lines[i] for i in range(block.start, block.end) if i not in dropped]
+    body = "\n".join(body_lines).strip()
+    origins: list[Origin] = []
+    for m in _SOURCE_LINE.finditer(body):
+        for name in m.group("names").split(","):
+            name = name.strip()
+            if name:
+                origins.append(references.get(name.lower(), Origin(name)))
+    body = _SOURCE_LINE.sub("", body)
+    body = _ANSWER_LEAD.sub("", body).strip()
+    body = re.sub(r"\n\s*-{3,}\s*$", "", body).strip()
+    labels, texts = _key_points(tokens, lines, block)
+    stem = path.stem
+    source_id = f"{stem}#q{number}" if number is not None else f"{stem}#{_slug(title)}"
+    return Entry(
+        source_id=source_id,
+        question_number=number,
+        title=title,
+        section=section,
+        big_tech=big_tech,
+        answer=body,
+        key_points=tuple(labels),
+        key_point_texts=tuple(texts),
+        origins=tuple(dict.fromkeys(origins)),
+        path=str(path),
+    )
+
+
+def _key_points(tokens, lines, block) -> tuple[list[str], list[str]]:
+    """Bold lead phrases of list items ("**Monitoring:** ...") and each item's full text."""
+    labels: list[str] = []
+    texts: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.type != "list_item_open" or not tok.map:
+            continue
+        start, end = tok.map
+        if not (block.start <= start < block.end):
+            continue
+        inline = next((t for t in tokens[i + 1 : i + 4] if t.type == "inline"), None)
+        if inline is None or not inline.children:
+            continue
+        children = [c for c in inline.children if not (c.type == "text" and not c.content.strip())]
+        if not children or children[0].type != "strong_open":
+            continue
+        bold = []
+        for child in children[1:]:
+            if child.type == "strong_close":
+                break
+            bold.append(child.content)
+        label = "".join(bold).strip().rstrip(":").strip()
+        if not label or label.lower() in {l.lower() for l in labels}:
+            continue
+        item_text = " ".join(line.strip() for line in lines[start:min(end, block.end)] if line.strip())
+        item_text = re.sub(r"^(?:[-*+]|\d+[.)])\s+", "", item_text)
+        labels.append(label)
+        texts.append(item_text)
+    return labels, texts
+
+
+def _markup_only_lines(tokens) -> set[int]:
+    """Lines of HTML blocks that carry no words (badges, <br>) or centre a footer."""
+    dropped: set[int] = set()
+    for tok in tokens:
+        if tok.type == "html_block" and tok.map:
+            text = _TAG.sub("", tok.content).strip()
+            if not text or 'align="center"' in tok.content:
+                dropped.update(range(*tok.map))
+        elif tok.type == "hr" and tok.map:
+            dropped.update(range(*tok.map))
+    return dropped
+
+
+def _heading_blocks(tokens, n_lines: int) -> list[_Block]:
+    heads: list[tuple[int, str, int]] = []  # (level, text, line)
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.map:
+            heads.append((int(tok.tag[1:]), tokens[i + 1].content.strip(), tok.map[0]))
+    blocks: list[_Block] = []
+    stack: list[tuple[int, str]] = []
+    for idx, (level, text, line) in enumerate(heads):
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        end = heads[idx + 1][2] if idx + 1 < len(heads) else n_lines
+        # A document title (h1) is not a section when deeper headings sit under it.
+        parents = [t for lvl, t in stack if lvl > 1] or [t for _, t in stack]
+        blocks.append(_Block(level, text, line + 1, end, parents))
+        stack.append((level, text))
+    return [b for b in blocks if not _NOT_CONTENT_HEADINGS.match(_clean_heading(b.heading))]
+
+
+def _references(blocks: list[_Block], lines: list[str]) -> dict[str, Origin]:
+    refs: dict[str, Origin] = {}
+    for block in blocks:
+        if _REFERENCES_HEADING.match(_clean_heading(block.heading)):
+            for line in lines[block.start : block.end]:
+                m = _REFERENCE.match(line)
+                if m:
+                    name = m.group("name").strip()
+                    refs[name.lower()] = Origin(name, m.group("title").strip(), m.group("url").strip())
+    return refs
+
+
+def _clean_heading(text: str) -> str:
+    """Drop leading emoji and symbols: '📋 Introduction' -> 'Introduction'."""
+    i = 0
+    while i < len(text) and not (text[i].isalnum()):
+        i += 1
+    return text[i:].strip() or text.strip()
+
+
+def _slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "entry"
+
+
+def _dedupe_ids(entries: list[Entry]) -> None:
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        n = seen.get(entry.source_id, 0)
+        seen[entry.source_id] = n + 1
+        if n:
+            entries[i] = Entry(**{**entry.__dict__, "source_id": f"{entry.source_id}-{n + 1}"})

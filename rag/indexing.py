@@ -1,0 +1,181 @@
+"""Corpus -> passages -> vectors -> store, incrementally.
+
+A passage is re-embedded only when its text (and so its content hash) changed; passages of
+removed or edited entries that no longer exist are deleted. An unchanged corpus costs a
+parse, a chunking pass and one metadata read of the store: the model is never loaded.
+
+A file lock makes two processes indexing at once take turns instead of racing.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from .chunking import Chunk, chunk_entries, token_counter
+from .config import Settings
+from .corpus import Corpus, CorpusProblem, Entry, load_corpus
+from .embeddings import Embedder
+from .store import StoreError, VectorStore, collection_name, open_client
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexReport:
+    entries: int
+    chunks: int
+    embedded: int
+    removed: int
+    seconds: float
+    problems: list[CorpusProblem] = field(default_factory=list)
+    rebuilt_from_corrupt: bool = False
+
+    def to_json(self) -> dict:
+        out = {"entries": self.entries, "chunks": self.chunks, "embedded": self.embedded, "seconds": round(self.seconds, 3)}
+        out["removed"] = self.removed
+        if self.problems:
+            out["problems"] = [str(p) for p in self.problems]
+        if self.rebuilt_from_corrupt:
+            out["rebuilt_from_corrupt"] = True
+        return out
+
+
+@dataclass
+class IndexStatus:
+    state: str  # "fresh" | "stale" | "missing"
+    to_embed: int
+    to_remove: int
+    passages: int
+
+
+def passage_metadata(chunk: Chunk, entry: Entry) -> dict:
+    return {
+        "hash": chunk.content_hash,
+        "source_id": entry.source_id,
+        "kind": chunk.kind,
+        "section": entry.section,
+        "big_tech": entry.big_tech,
+        "question_number": entry.question_number if entry.question_number is not None else -1,
+        "title": entry.title,
+    }
+
+
+def plan(chunks: list[Chunk], stored: dict[str, str]) -> tuple[list[Chunk], list[str]]:
+    """What to embed (new or changed passages) and what to delete (gone from the corpus)."""
+    current = {c.chunk_id for c in chunks}
+    to_embed = [c for c in chunks if stored.get(c.chunk_id) != c.content_hash]
+    to_delete = [pid for pid in stored if pid not in current]
+    return to_embed, to_delete
+
+
+def open_store(settings: Settings) -> VectorStore:
+    client = open_client(settings.index_dir, settings.chroma_host, settings.chroma_port)
+    return VectorStore(client, collection_name(settings.embedding_model))
+
+
+def corpus_passages(settings: Settings, corpus: Corpus | None = None) -> tuple[Corpus, list[Chunk]]:
+    corpus = corpus or load_corpus(settings.corpus_dir)
+    return corpus, chunk_entries(corpus.entries, token_counter(settings.embedding_model))
+
+
+def index_status(settings: Settings, store: VectorStore | None = None) -> IndexStatus:
+    if store is None and not settings.chroma_host and not (settings.index_dir / "chroma.sqlite3").exists():
+        _, chunks = corpus_passages(settings)
+        return IndexStatus("missing", len(chunks), 0, 0)
+    store = store or open_store(settings)
+    _, chunks = corpus_passages(settings)
+    stored = store.hashes()
+    to_embed, to_delete = plan(chunks, stored)
+    if not stored:
+        state = "missing"
+    elif to_embed or to_delete:
+        state = "stale"
+    else:
+        state = "fresh"
+    return IndexStatus(state, len(to_embed), len(to_delete), len(stored))
+
+
+def build_index(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+    on_progress=None,
+    lock_timeout_s: float = 600,
+) -> IndexReport:
+    """Bring the store in line with the corpus. `on_progress(done, total)` feeds a UI bar."""
+    started = time.perf_counter()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(settings.data_dir / "index.lock"))
+    try:
+        with lock.acquire(timeout=lock_timeout_s):
+            return _build_locked(settings, embedder, progress, on_progress, started)
+    except Timeout:
+        raise StoreError("another process is indexing; try again when it has finished") from None
+
+
+def _build_locked(settings, embedder, progress, on_progress, started) -> IndexReport:
+    corpus, chunks = corpus_passages(settings)
+    rebuilt = False
+    try:
+        store = open_store(settings)
+        stored = store.hashes()
+    except StoreError as exc:
+        if settings.chroma_host:
+            raise
+        log.warning("index unreadable (%s); rebuilding it from the corpus", exc)
+        _set_aside(settings.index_dir)
+        store = open_store(settings)
+        stored = {}
+        rebuilt = True
+    to_embed, to_delete = plan(chunks, stored)
+    entries = corpus.by_id()
+    if to_embed:
+        embedder = embedder or Embedder(settings.embedding_model)
+        vectors = _embed_with_progress(embedder, [c.text for c in to_embed], progress, on_progress)
+        store.upsert(
+            [c.chunk_id for c in to_embed],
+            vectors,
+            [passage_metadata(c, entries[c.source_id]) for c in to_embed],
+            [c.body or c.text for c in to_embed],
+        )
+    if to_delete:
+        store.delete(to_delete)
+    return IndexReport(
+        entries=len(corpus.entries),
+        chunks=len(chunks),
+        embedded=len(to_embed),
+        removed=len(to_delete),
+        seconds=time.perf_counter() - started,
+        problems=corpus.problems,
+        rebuilt_from_corrupt=rebuilt,
+    )
+
+
+def _embed_with_progress(embedder: Embedder, texts: list[str], progress: bool, on_progress) -> "np.ndarray":
+    import numpy as np
+    from tqdm import tqdm
+
+    batch = 64
+    parts = []
+    with tqdm(total=len(texts), desc="embedding", unit="passage", disable=not progress, leave=False) as bar:
+        for start in range(0, len(texts), batch):
+            parts.append(embedder.embed(texts[start : start + batch]))
+            bar.update(len(texts[start : start + batch]))
+            if on_progress:
+                on_progress(min(start + batch, len(texts)), len(texts))
+    return np.vstack(parts)
+
+
+def _set_aside(index_dir: Path) -> None:
+    """Move a corrupt index out of the way (kept for inspection, never silently deleted)."""
+    if not index_dir.exists():
+        return
+    target = index_dir.with_name(f"{index_dir.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    shutil.move(str(index_dir), str(target))
+    log.warning("moved the unreadable index to %s", target)
