@@ -10,11 +10,14 @@ terse typed queries with typos are how learners search.
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 
 import bm25s
 import numpy as np
 import Stemmer
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 

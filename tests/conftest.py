@@ -1,6 +1,23 @@
+"""Shared fixtures: a fake OpenAI-compatible server, and one real index of the real corpus.
+
+Building the index embeds every passage with the real model (~20 s on 2 cores), so it is
+done once per test session in a temp dir; tests that change the corpus build their own
+tiny one with `make_settings`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
 import pytest
 
 from fake_llm import FakeLLM
+from rag.config import Settings
+from rag.embeddings import Embedder
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
 
 
 @pytest.fixture
@@ -11,3 +28,68 @@ def fake_llm():
         yield server
     finally:
         server.close()
+
+
+def make_settings(data_dir: Path, corpus_dir: Path = CORPUS, **overrides) -> Settings:
+    """Settings isolated from the developer's environment and `.env`."""
+    values = {
+        "RAG_DATA_DIR": str(data_dir),
+        "RAG_CORPUS_DIR": str(corpus_dir),
+        "OPENAI_API_KEY": "",
+        "OPENAI_BASE_URL": "",
+        "CHROMA_HOST": "",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """One loaded model for the whole session."""
+    return Embedder(make_settings(Path(".")).embedding_model)
+
+
+@pytest.fixture(scope="session")
+def indexed_data_dir(tmp_path_factory, embedder) -> Path:
+    from rag.indexing import build_index
+
+    data_dir = tmp_path_factory.mktemp("data")
+    build_index(make_settings(data_dir), embedder, progress=False)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def kb(indexed_data_dir, embedder):
+    """A knowledge base over the real corpus, indexed once (treat it as read-only)."""
+    from rag.knowledge import KnowledgeBase
+
+    return KnowledgeBase(make_settings(indexed_data_dir), embedder)
+
+
+@pytest.fixture
+def fresh_data_dir(tmp_path, indexed_data_dir) -> Path:
+    """A private copy of the indexed data dir, for tests that write to it."""
+    target = tmp_path / "data"
+    shutil.copytree(indexed_data_dir, target, ignore=shutil.ignore_patterns("*.lock"))
+    return target
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path) -> Path:
+    """A two-file corpus of the founding shape, small enough to embed in a second."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notes.md").write_text(
+        "# My notes\n\n## Serving\n\n### Shadow deployment\n\nRun the new model beside the old one and "
+        "compare outputs without serving them.\n\n### Feature stores\n\nA feature store keeps features "
+        "consistent between training and serving.\n",
+        encoding="utf-8",
+    )
+    (corpus / "qa.md").write_text(
+        "# Q&A\n\n## Monitoring\n\n### 1. What is drift? (Big Tech)\n\n**Answer:** Drift is change.\n\n"
+        "*   **Data Drift:** inputs change.\n*   **Concept Drift:** the relation changes.\n\n"
+        "*(Source: Alpha)*\n\n### 2. How to alert?\n\n**Answer:** Use thresholds on metrics.\n\n"
+        "## References\n\n1. Alpha - [Alpha blog](https://alpha.example/post)\n",
+        encoding="utf-8",
+    )
+    return corpus

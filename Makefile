@@ -1,0 +1,42 @@
+# Two commands matter: `make run` (the app) and `make test` (the whole suite).
+# Both create .venv and install what is needed on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+
+.PHONY: install run test index eval bench clean
+
+install: $(STAMP)
+
+# torch is pinned to the CPU build (a plain `torch` would pull a multi-GB CUDA build).
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+index: install
+	$(PY) -m rag index
+
+run: install
+	$(PY) -m rag index
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: install
+	$(PY) -m pytest -q
+
+eval: install
+	$(PY) -m rag eval retrieval --questions eval/retrieval_dev.jsonl --method dense
+	$(PY) -m rag eval retrieval --questions eval/retrieval_dev.jsonl --method bm25
+	$(PY) -m rag eval retrieval --questions eval/retrieval_dev.jsonl --method hybrid
+	$(PY) -m rag eval retrieval --questions eval/retrieval_check.jsonl --method hybrid
+	$(PY) -m rag eval answers --offline
+
+bench: install
+	$(PY) -m rag bench
+
+clean:
+	rm -rf .data

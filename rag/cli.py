@@ -1,0 +1,274 @@
+"""`python -m rag`: index, search, ask, quiz, grade, progress, eval, bench.
+
+Every command prints exactly one JSON document on stdout with `--json` (logs and progress
+go to stderr), readable text without it, and exits non-zero with a one-line reason on
+stderr for bad input. No traceback reaches the user unless RAG_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .config import Settings
+
+log = logging.getLogger("rag")
+
+
+class UserError(Exception):
+    """Bad input or a state the user can fix: printed as one line, exit code 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+        document, text = args.handler(args, settings)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one place that turns failures into a one-line reason
+        if os.environ.get("RAG_DEBUG"):
+            raise
+        print(f"error: {describe_error(exc)}", file=sys.stderr)
+        return 2 if is_user_error(exc) else 1
+    if document is None:
+        return 0
+    if args.json:
+        print(json.dumps(document, ensure_ascii=False))
+    elif text:
+        print(text)
+    return 0
+
+
+def describe_error(exc: BaseException) -> str:
+    from .redact import redact
+
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    if not is_user_error(exc):
+        message = f"{type(exc).__name__}: {message}"
+    return redact(message)[:500]
+
+
+def is_user_error(exc: BaseException) -> bool:
+    from pydantic import ValidationError
+
+    from .corpus import CorpusFileError
+    from .evaluation import QuestionsFileError
+    from .retrieval import UnknownSection
+    from .store import StoreError
+
+    return isinstance(exc, (UserError, UnknownSection, QuestionsFileError, CorpusFileError, StoreError, ValidationError, ValueError))
+
+
+# ----------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m rag", description="MLOps Interview Tutor: index, search, ask, quiz.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", parents=[common], help="build or update the index from the corpus")
+    p.set_defaults(handler=cmd_index)
+
+    p = sub.add_parser("search", parents=[common], help="hybrid search, one hit per entry")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=None, help="number of hits (default: RAG_TOP_K)")
+    p.add_argument("--section", help="only entries of this section")
+    p.add_argument("--big-tech", action="store_true", help="only questions tagged (Big Tech)")
+    p.add_argument("--method", choices=["dense", "bm25", "hybrid"], default="hybrid")
+    p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("ask", parents=[common], help="ask the tutor; answers cite their sources")
+    p.add_argument("question")
+    p.add_argument("--offline", action="store_true", help="never call an LLM")
+    p.add_argument("--mode", choices=["explain", "coach"], default="explain")
+    p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("quiz", parents=[common], help="quiz on a topic (interactive without --json)")
+    p.add_argument("--topic", required=True, help="a section, 'big tech', 'weak spots' or any free text")
+    p.add_argument("-n", type=int, default=5, help="number of items")
+    p.add_argument("--seed", type=int, default=None, help="same seed, same quiz")
+    p.add_argument("--offline", action="store_true", help="never call an LLM")
+    p.set_defaults(handler=cmd_quiz)
+
+    p = sub.add_parser("grade", parents=[common], help="grade a free-text reply against a source entry")
+    p.add_argument("--source-id", required=True)
+    p.add_argument("--reply", required=True)
+    p.add_argument("--offline", action="store_true", help="never call an LLM")
+    p.set_defaults(handler=cmd_grade)
+
+    p = sub.add_parser("progress", parents=[common], help="mastery per section and what is due")
+    p.set_defaults(handler=cmd_progress)
+
+    p = sub.add_parser("eval", parents=[common], help="evaluate retrieval or answers")
+    eval_sub = p.add_subparsers(dest="what", required=True, metavar="WHAT")
+    q = eval_sub.add_parser("retrieval", parents=[common], help="hit@1/3/5 and MRR on a JSONL question set")
+    q.add_argument("--questions", type=Path, default=Path("eval/retrieval_dev.jsonl"))
+    q.add_argument("--method", choices=["dense", "bm25", "hybrid"], default="hybrid")
+    q.add_argument("--misses", action="store_true", help="list the questions not ranked first")
+    q.set_defaults(handler=cmd_eval_retrieval)
+    q = eval_sub.add_parser("answers", parents=[common], help="citation accuracy and refusals of the tutor")
+    q.add_argument("--questions", type=Path, default=Path("eval/in_scope_answers_dev.jsonl"))
+    q.add_argument("--out-of-scope", type=Path, default=Path("eval/out_of_scope_dev.jsonl"))
+    q.add_argument("--offline", action="store_true", help="never call an LLM")
+    q.set_defaults(handler=cmd_eval_answers)
+
+    p = sub.add_parser("bench", parents=[common], help="speed figures (medians over several runs)")
+    p.add_argument("--sizes", default="35,10000,100000", help="synthetic corpus sizes, comma-separated")
+    p.add_argument("--queries", type=int, default=200, help="warm search queries")
+    p.set_defaults(handler=cmd_bench)
+    return parser
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def knowledge(settings: Settings, build_if_needed: bool = True):
+    """A knowledge base whose index matches the corpus (built first when missing)."""
+    from .knowledge import KnowledgeBase
+
+    kb = KnowledgeBase(settings)
+    if build_if_needed:
+        report = kb.ensure_index(progress=sys.stderr.isatty())
+        if report is not None:
+            print(f"indexed {report.entries} entries ({report.embedded} passages embedded)", file=sys.stderr)
+            for problem in report.problems:
+                print(f"warning: skipped {problem}", file=sys.stderr)
+    return kb
+
+
+def require_text(value: str, what: str) -> str:
+    if value is None or not value.strip():
+        raise UserError(f"empty {what}: type some words")
+    return value
+
+
+def check_k(k: int | None, settings: Settings) -> int:
+    k = settings.top_k if k is None else k
+    if k < 1:
+        raise UserError(f"-k must be at least 1 (got {k})")
+    if k > 100:
+        raise UserError(f"-k must be at most 100 (got {k})")
+    return k
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_index(args, settings):
+    from .knowledge import KnowledgeBase
+
+    report = KnowledgeBase(settings).index(progress=True)
+    for problem in report.problems:
+        print(f"warning: skipped {problem}", file=sys.stderr)
+    if report.rebuilt_from_corrupt:
+        print("warning: the index was unreadable; it was set aside and rebuilt from the corpus", file=sys.stderr)
+    doc = report.to_json()
+    text = f"{report.entries} entries, {report.chunks} passages, {report.embedded} embedded, {report.removed} removed in {report.seconds:.1f} s"
+    return doc, text
+
+
+def cmd_search(args, settings):
+    query = require_text(args.query, "query")
+    k = check_k(args.k, settings)
+    kb = knowledge(settings)
+    retriever = kb.retriever
+    section = retriever.check_section(args.section)
+    hits = retriever.search(query, k=k, section=section, big_tech=args.big_tech or None, method=args.method)
+    doc = {"query": query, "hits": [h.to_json() for h in hits]}
+    lines = [f"{h.score:.3f}  {h.entry.label}  [{h.entry.section}]" for h in hits] or ["no hits"]
+    return doc, "\n".join(lines)
+
+
+def cmd_ask(args, settings):
+    from .llm import make_llm
+    from .tutor import Tutor
+
+    question = require_text(args.question, "question")
+    kb = knowledge(settings)
+    llm = None if args.offline else make_llm(settings)
+    answer = Tutor(kb, llm).ask(question, style=args.mode)
+    return answer.to_json(), answer.to_text()
+
+
+def cmd_quiz(args, settings):
+    from .llm import make_llm
+    from .quiz import make_quiz, run_interactive
+
+    require_text(args.topic, "topic")
+    if args.n < 1 or args.n > 50:
+        raise UserError(f"-n must be between 1 and 50 (got {args.n})")
+    kb = knowledge(settings)
+    llm = None if args.offline else make_llm(settings)
+    quiz = make_quiz(kb, args.topic, n=args.n, seed=args.seed, llm=llm)
+    if args.json:
+        return quiz.to_json(), None
+    run_interactive(kb, quiz, llm=llm)
+    return None, None
+
+
+def cmd_grade(args, settings):
+    from .grading import grade_reply
+    from .llm import make_llm
+
+    kb = knowledge(settings)
+    entry = kb.retriever.entry(args.source_id)
+    if entry is None:
+        raise UserError(f"unknown source id {args.source_id!r} (see `python -m rag search` for ids)")
+    llm = None if args.offline else make_llm(settings)
+    result = grade_reply(kb, entry, args.reply, llm=llm)
+    return result.to_json(), result.to_text()
+
+
+def cmd_progress(args, settings):
+    from .progress import open_progress
+
+    kb = knowledge(settings)
+    report = open_progress(settings).report(kb.corpus.entries)
+    return report.to_json(), report.to_text()
+
+
+def cmd_eval_retrieval(args, settings):
+    from .evaluation import evaluate_retrieval, load_questions
+
+    questions = load_questions(args.questions)
+    kb = knowledge(settings)
+    metrics, details = evaluate_retrieval(kb.retriever, questions, method=args.method)
+    text = f"{args.method}: n={metrics['n']} hit@1={metrics['hit@1']:.3f} hit@3={metrics['hit@3']:.3f} hit@5={metrics['hit@5']:.3f} MRR={metrics['mrr']:.3f}"
+    if args.misses:
+        misses = [d for d in details if d["rank"] != 1]
+        text += "\n" + "\n".join(f"rank {d['rank']}: {d['question']} expected {d['expected']} got {d['top']}" for d in misses)
+    return metrics, text
+
+
+def cmd_eval_answers(args, settings):
+    from .answer_eval import evaluate_answers
+    from .llm import make_llm
+
+    kb = knowledge(settings)
+    llm = None if args.offline else make_llm(settings)
+    report = evaluate_answers(kb, args.questions, args.out_of_scope, llm=llm)
+    return report, "\n".join(f"{k}: {v}" for k, v in report.items())
+
+
+def cmd_bench(args, settings):
+    from .bench import run_bench
+
+    try:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        raise UserError(f"--sizes must be comma-separated integers (got {args.sizes!r})") from None
+    if any(s < 1 or s > 1_000_000 for s in sizes):
+        raise UserError("each --sizes value must be between 1 and 1000000")
+    result = run_bench(settings, sizes=sizes, queries=args.queries)
+    return result, json.dumps(result, indent=2)
