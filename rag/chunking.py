@@ -69,8 +69,9 @@ def token_counter(model_path: str | None) -> TokenCounter:
 def chunk_entry(entry: Entry, count: TokenCounter, max_tokens: int = DEFAULT_CHUNK_TOKENS) -> list[Chunk]:
     max_tokens = min(max_tokens, MODEL_WINDOW - SPECIAL_TOKENS)
     title = entry.title
-    prefix = f"{title}\n"
-    budget = max(16, max_tokens - count(prefix))
+    # A title may take at most half the window, so a chunk always has room for its body.
+    prefix = f"{_fit(title, count, max_tokens // 2)}\n"
+    budget = max_tokens - count(prefix)
     passages: list[Chunk] = [Chunk(f"{entry.source_id}::title", entry.source_id, "title", _fit(title, count, max_tokens), "")]
     for i, body in enumerate(_pack(_units(entry.answer), count, budget)):
         passages.append(Chunk(f"{entry.source_id}::chunk::{i}", entry.source_id, "chunk", prefix + body, body))
@@ -152,9 +153,25 @@ def _split_to_fit(text: str, count: TokenCounter, budget: int) -> list[str]:
         if current:
             out.extend(_split_to_fit(current, count, budget) if count(current) > budget else [current])
         return out
-    # One enormous "word" (a URL, base64): cut by characters.
-    size = max(1, budget * 2)
-    return [text[i : i + size] for i in range(0, len(text), size)]
+    return _cut_by_characters(text, count, budget)
+
+
+def _cut_by_characters(text: str, count: TokenCounter, budget: int) -> list[str]:
+    """One enormous "word" (a URL, base64, CJK text without spaces): the longest prefixes
+    that fit, measured in word pieces, since a character can be one piece or several."""
+    pieces: list[str] = []
+    start = 0
+    while start < len(text):
+        lo, hi = start + 1, min(len(text), start + budget * 8)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if count(text[start:mid]) <= budget:
+                lo = mid
+            else:
+                hi = mid - 1
+        pieces.append(text[start:lo])
+        start = lo
+    return pieces
 
 
 def _fit(text: str, count: TokenCounter, max_tokens: int) -> str:
@@ -169,7 +186,8 @@ def _fit(text: str, count: TokenCounter, max_tokens: int) -> str:
             lo = mid
         else:
             hi = mid - 1
-    return " ".join(words[:lo])[: max_tokens * 4]
+    fitted = " ".join(words[:lo])
+    return fitted if count(fitted) <= max_tokens else _cut_by_characters(fitted, count, max_tokens)[0]
 
 
 def _plain(markdown: str) -> str:
