@@ -28,7 +28,12 @@ from rag.rendering import (
 
 log = logging.getLogger("rag.app")
 
-CHAT, QUIZ, SOURCES, PROGRESS = "💬 Chat", "📝 Quiz", "📚 Sources", "📈 Progress"
+CHAT, QUIZ, SOURCES, PROGRESS = (
+    ":material/forum: Chat",
+    ":material/quiz: Quiz",
+    ":material/menu_book: Sources",
+    ":material/insights: Progress",
+)
 PAGES = (CHAT, QUIZ, SOURCES, PROGRESS)
 EXPLAIN, COACH = "Explain", "Coach"
 STARTERS = (
@@ -37,7 +42,7 @@ STARTERS = (
     "How do you detect and handle data drift?",
 )
 
-st.set_page_config(page_title="MLOps Interview Tutor", page_icon="🎯", layout="centered")
+st.set_page_config(page_title="MLOps Interview Tutor", page_icon=":material/school:", layout="centered")
 
 
 # ------------------------------------------------------------------ resources
@@ -117,9 +122,9 @@ def build_index(kb, label: str) -> None:
             expanded=False,
         )
     for problem in report.problems:
-        st.warning(f"Skipped {problem}", icon="⚠️")
+        st.warning(f"Skipped {problem}", icon=":material/warning:")
     if report.rebuilt_from_corrupt:
-        st.warning("The index was unreadable: it was set aside and rebuilt from the corpus.", icon="⚠️")
+        st.warning("The index was unreadable: it was set aside and rebuilt from the corpus.", icon=":material/warning:")
     st.session_state.index_report = report
 
 
@@ -183,7 +188,7 @@ def guarded(tab, body, *args) -> None:
     except Exception as exc:
         log.warning("page failed: %s", describe(exc))
         with tab:
-            st.error(f"Something went wrong: {describe(exc)}", icon="🚧")
+            st.error(f"Something went wrong: {describe(exc)}", icon=":material/error:")
 
 
 # ------------------------------------------------------------------ sidebar
@@ -191,13 +196,13 @@ def guarded(tab, body, *args) -> None:
 
 def sidebar(settings: Settings, kb, llm) -> None:
     with st.sidebar:
-        st.markdown("## 🎯 MLOps Interview Tutor")
+        st.markdown("## :material/school: MLOps Interview Tutor")
         st.caption("Grounded answers from a curated set of interview questions, always with sources.")
         status = backend_status(settings, llm)
         if status == OFFLINE_STATUS:
-            st.info(status, icon="📴")
+            st.info(status, icon=":material/cloud_off:")
         else:
-            st.success(status, icon="🤖")
+            st.success(status, icon=":material/smart_toy:")
 
         st.markdown("##### Index")
         try:
@@ -286,9 +291,9 @@ def answer_body(answer, index: int, last: bool) -> None:
     st.markdown(highlight_markers(safe_markdown(answer.answer), markers))
     coach_question = getattr(answer, "coach_question", None)
     if coach_question:
-        st.info(f"**Your turn:** {safe_markdown(coach_question)}", icon="🎤")
+        st.info(f"**Your turn:** {safe_markdown(coach_question)}", icon=":material/record_voice_over:")
     if answer.notice:
-        st.caption(f"ℹ️ {safe_markdown(answer.notice)}")
+        st.caption(f":material/info: {safe_markdown(answer.notice)}")
     for citation in answer.citations:
         source_card(citation.entry, key=f"{index}-{citation.marker}", marker=citation.marker)
     if last and answer.follow_ups:
@@ -331,7 +336,7 @@ def sources_page(kb, tab) -> None:
             with st.container(border=True):
                 top, close = st.columns([9, 1], vertical_alignment="center")
                 top.markdown(entry_badges(entry))
-                close.button("✕", key="close-focus", help="Close", on_click=go_to, args=(SOURCES,), kwargs={"source_focus": None})
+                close.button("", icon=":material/close:", key="close-focus", help="Close", on_click=go_to, args=(SOURCES,), kwargs={"source_focus": None})
                 entry_body(entry)
         query_col, section_col = st.columns([3, 2])
         query = query_col.text_input("Search", key="source_query", placeholder="e.g. model rollback, drift, feature store")
@@ -463,8 +468,8 @@ def show_grade(kb, grade, item, key: str) -> None:
         shown = st.success if score >= 0.7 else st.warning if score >= 0.4 else st.error
         shown(f"**Score {score:.0%}** · {safe_markdown(grade.feedback)}")
         covered, missed = st.columns(2)
-        covered.markdown("**Covered**\n\n" + ("\n".join(f"- ✅ {safe_markdown(p)}" for p in grade.covered) or "_nothing yet_"))
-        missed.markdown("**Missed**\n\n" + ("\n".join(f"- ❌ {safe_markdown(p)}" for p in grade.missed) or "_nothing: well done_"))
+        covered.markdown("**Covered**\n\n" + ("\n".join(f"- :green[:material/check:] {safe_markdown(p)}" for p in grade.covered) or "_nothing yet_"))
+        missed.markdown("**Missed**\n\n" + ("\n".join(f"- :red[:material/close:] {safe_markdown(p)}" for p in grade.missed) or "_nothing: well done_"))
     entry = kb.retriever.entry(item.source_id)
     if entry is not None:
         source_card(entry, key=f"grade-{key}")
@@ -478,10 +483,10 @@ def quiz_summary(kb, quiz, answers) -> None:
         left, right = st.columns(2)
         left.metric("Your score", f"{mean:.0%}")
         right.metric("Questions", f"{sum(s >= 0.7 for s in scores)} of {len(scores)} right")
-        st.caption("Progress saved: see 📈 Progress for what to review next.")
+        st.caption("Progress saved: the Progress tab shows what to review next.")
     for i, a in enumerate(answers):
         item, grade = a["item"], a["grade"]
-        mark = "✅" if grade.score >= 0.7 else "🟡" if grade.score >= 0.4 else "❌"
+        mark = ":green[:material/check_circle:]" if grade.score >= 0.7 else ":orange[:material/adjust:]" if grade.score >= 0.4 else ":red[:material/cancel:]"
         entry = kb.retriever.entry(item.source_id)
         with st.expander(f"{mark} {item.prompt}  ·  {grade.score:.0%}"):
             st.markdown(safe_markdown(grade.feedback))
@@ -505,7 +510,7 @@ def progress_page(kb, settings, tab) -> None:
         report = store.report(entries)
         sections = report.sections
         if not any(s.attempts for s in sections):
-            st.info("No attempts yet: take a quiz and your mastery per section shows here.", icon="📝")
+            st.info("No attempts yet: take a quiz and your mastery per section shows here.", icon=":material/quiz:")
         else:
             import pandas as pd
 
@@ -532,18 +537,18 @@ def main() -> None:
     try:
         settings = Settings()
     except Exception as exc:
-        st.error(f"The settings are not valid: {describe(exc)}", icon="⚙️")
+        st.error(f"The settings are not valid: {describe(exc)}", icon=":material/settings:")
         st.stop()
     kb = kb_for(settings)
     llm = None
     try:
         llm = llm_for(settings)
     except Exception as exc:
-        st.warning(f"The LLM is not usable, answering offline: {describe(exc)}", icon="📴")
+        st.warning(f"The LLM is not usable, answering offline: {describe(exc)}", icon=":material/cloud_off:")
     try:
         ensure_index(kb)
     except Exception as exc:
-        st.error(f"The index could not be built: {describe(exc)}", icon="🚧")
+        st.error(f"The index could not be built: {describe(exc)}", icon=":material/error:")
         st.stop()
     sidebar(settings, kb, llm)
     tabs = st.tabs(PAGES, key="page", on_change="rerun")
