@@ -124,6 +124,6 @@ def backend_status(settings, llm=None) -> str:
     """The sidebar's one line about who writes the answers, in plain words, key never shown."""
     if llm is None or not settings.llm_configured:
         return OFFLINE_STATUS
-    where = settings.openai_base_url or "api.openai.com"
-    where = _URL_CREDENTIALS.sub("", where)
-    return redact(f"Using {settings.chat_model} at {where}")
+    described = llm.describe() if hasattr(llm, "describe") else f"{settings.chat_model} at {settings.openai_base_url}"
+    secret = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return redact(f"Using {_URL_CREDENTIALS.sub('', described)}", secret)
