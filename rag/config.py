@@ -53,6 +53,16 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, value):
         return value or None
 
+    @field_validator("embedding_model", mode="before")
+    @classmethod
+    def _blank_model_is_bundled(cls, value):
+        return value or bundled_model_path()
+
+    @field_validator("chat_model", mode="before")
+    @classmethod
+    def _blank_chat_model_is_default(cls, value):
+        return value or "gpt-4o-mini"
+
     @property
     def llm_configured(self) -> bool:
         """An LLM is used when a key or a base URL (a local server needs no key) is set."""
