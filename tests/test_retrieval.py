@@ -1,0 +1,105 @@
+"""Hybrid retrieval over the real corpus (the session `kb`): one hit per entry, best first,
+filters by section and Big Tech, and a clear error for a section that does not exist."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.retrieval import METHODS, UnknownSection, normalise_query
+
+
+@pytest.fixture(scope="module")
+def retriever(kb):
+    return kb.retriever
+
+
+def non_space(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_a_plain_question_finds_its_entry_first(retriever):
+    hits = retriever.search("how do I roll back a bad model", k=3)
+    assert hits[0].entry.question_number == 10
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_one_hit_per_entry_best_first(retriever, method):
+    hits = retriever.search("monitoring data drift in production", k=10, method=method)
+    assert len(hits) == 10
+    ids = [h.entry.source_id for h in hits]
+    assert len(set(ids)) == len(ids)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_k_larger_than_the_corpus_returns_every_entry_once(retriever, kb):
+    hits = retriever.search("model", k=1000)
+    assert sorted(h.entry.source_id for h in hits) == sorted(e.source_id for e in kb.corpus.entries)
+
+
+def test_a_hit_shows_a_passage_of_its_own_entry(retriever):
+    for hit in retriever.search("which statistical tests detect drift", k=5):
+        assert 0.0 <= hit.dense <= 1.0
+        assert 0.0 <= hit.lexical <= 1.0
+        assert hit.text and non_space(hit.text) in non_space(hit.entry.answer)
+
+
+def test_hit_json_has_the_search_contract_fields(retriever):
+    doc = retriever.search("what is a model registry", k=1)[0].to_json()
+    assert {"source_id", "question_number", "title", "section", "score", "text"} <= set(doc)
+    assert doc["source_id"] == "mlops-interview-questions#q12"
+    assert doc["question_number"] == 12
+
+
+def test_the_section_filter_is_case_insensitive(retriever, kb):
+    in_section = [e.source_id for e in kb.corpus.entries if e.section == "Model Management"]
+    hits = retriever.search("monitoring", k=50, section="model MANAGEMENT")
+    assert sorted(h.entry.source_id for h in hits) == sorted(in_section)
+    assert retriever.check_section("  testing & deployment ") == "Testing & Deployment"
+
+
+def test_the_big_tech_filter_keeps_only_tagged_questions(retriever, kb):
+    tagged = {e.source_id for e in kb.corpus.entries if e.big_tech}
+    hits = retriever.search("how do you deploy models", k=50, big_tech=True)
+    assert {h.entry.source_id for h in hits} == tagged
+    assert len(tagged) == 16
+
+
+def test_filters_combine(retriever):
+    hits = retriever.search("tracking experiments", k=50, section="Tools & Technologies", big_tech=True)
+    assert hits
+    assert all(h.entry.big_tech and h.entry.section == "Tools & Technologies" for h in hits)
+
+
+def test_an_unknown_section_names_the_valid_ones(retriever):
+    with pytest.raises(UnknownSection) as raised:
+        retriever.search("drift", section="Astrology")
+    message = str(raised.value)
+    assert "Astrology" in message
+    for section in ("Model Management", "CI/CD for ML", "Scalability & Performance"):
+        assert section in message
+
+
+def test_an_unknown_method_is_refused(retriever):
+    with pytest.raises(ValueError, match="hybrid"):
+        retriever.search("drift", method="magic")
+
+
+def test_a_query_of_only_spaces_and_control_characters_finds_nothing(retriever):
+    assert retriever.search(" \u200b\t\x00 \u202e ", k=5) == []
+
+
+def test_odd_unicode_around_a_real_question_still_finds_it(retriever):
+    plain = retriever.search("what is a model registry", k=1)[0].entry.source_id
+    odd = retriever.search("\u202ewhat\u200b is a   model\u00a0registry\x00?", k=1)[0].entry.source_id
+    assert odd == plain
+
+
+def test_query_normalisation_expands_shorthands_and_strips_controls():
+    assert normalise_query("  k8s\u200b  rollout ") == "Kubernetes rollout"
+    assert "continuous integration" in normalise_query("ci/cd for ml")
+
+
+def test_entries_are_looked_up_by_source_id(retriever):
+    assert retriever.entry("mlops-interview-questions#q8").question_number == 8
+    assert retriever.entry("mlops-interview-questions#q99") is None
