@@ -55,20 +55,28 @@ def describe(exc: BaseException) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def knowledge_base(_settings: Settings, fingerprint: str):
-    """One knowledge base per server and configuration; the model warms up in the background."""
-    from rag.knowledge import KnowledgeBase
+def embedder(model_name_or_path: str):
+    """One embedding model per server, loading in the background so the first page is quick."""
+    from rag.embeddings import Embedder
 
-    kb = KnowledgeBase(_settings)
-    threading.Thread(target=_warm_up, args=(kb,), name="warm-embedder", daemon=True).start()
-    return kb
+    model = Embedder(model_name_or_path)
+    threading.Thread(target=_warm_up, args=(model,), name="warm-embedder", daemon=True).start()
+    return model
 
 
-def _warm_up(kb) -> None:
+def _warm_up(model) -> None:
     try:
-        kb.embedder.model()
+        model.model()
     except Exception as exc:  # the first search reports it properly
         log.warning("embedding model did not load: %s", describe(exc))
+
+
+@st.cache_resource(show_spinner=False)
+def knowledge_base(_settings: Settings, fingerprint: str):
+    """One knowledge base per server and configuration (corpus, store, retriever)."""
+    from rag.knowledge import KnowledgeBase
+
+    return KnowledgeBase(_settings, embedder(_settings.embedding_model))
 
 
 @st.cache_resource(show_spinner=False)
@@ -251,7 +259,7 @@ def chat_page(kb, llm, tab) -> None:
         mode_col.segmented_control(
             "Mode", [EXPLAIN, COACH], default=EXPLAIN, key="mode", label_visibility="collapsed", required=True
         )
-        reset_col.button("New chat", icon=":material/add_comment:", on_click=new_chat, use_container_width=True)
+        reset_col.button("New chat", key="new-chat", icon=":material/add_comment:", on_click=new_chat, use_container_width=True)
         if not st.session_state.messages:
             welcome()
         for i, message in enumerate(st.session_state.messages):
