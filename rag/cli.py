@@ -143,7 +143,9 @@ def knowledge(settings: Settings, build_if_needed: bool = True):
         if report is not None:
             print(f"indexed {report.entries} entries ({report.embedded} passages embedded)", file=sys.stderr)
             for problem in report.problems:
-                print(f"warning: skipped {problem}", file=sys.stderr)
+                print(f"warning: {problem.message}", file=sys.stderr)
+            if report.rebuilt_from_corrupt:
+                print("warning: the index was unreadable; it was set aside and rebuilt from the corpus", file=sys.stderr)
     return kb
 
 
@@ -170,7 +172,7 @@ def cmd_index(args, settings):
 
     report = KnowledgeBase(settings).index(progress=True)
     for problem in report.problems:
-        print(f"warning: skipped {problem}", file=sys.stderr)
+        print(f"warning: {problem.message}", file=sys.stderr)
     if report.rebuilt_from_corrupt:
         print("warning: the index was unreadable; it was set aside and rebuilt from the corpus", file=sys.stderr)
     doc = report.to_json()

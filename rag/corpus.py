@@ -13,7 +13,11 @@ Two shapes are understood:
   its section the nearest higher heading (or the file name).
 
 A file that cannot be read (not UTF-8, empty, too large) is reported as a `CorpusProblem`
-and skipped, so one bad file never stops the rest of the corpus from being indexed.
+and skipped, so one bad file never stops the rest of the corpus from being indexed. A file
+that is readable but suspicious is indexed and reported too: active HTML blocks (`<script>`,
+`<style>`, `<iframe>`...) are dropped as not content, and text that reads like orders to an
+AI ("ignore previous instructions") is kept as source text (prompts quote it as data), but
+named so its owner can look.
 """
 
 from __future__ import annotations
@@ -35,6 +39,12 @@ _REFERENCE = re.compile(r"^\s*\d+\.\s+(?P<name>[^-\[]+?)\s+-\s+\[(?P<title>[^\]]
 _TAG = re.compile(r"<[^>]+>")
 _NOT_CONTENT_HEADINGS = re.compile(r"^(table of contents|contents|toc)$", re.IGNORECASE)
 _REFERENCES_HEADING = re.compile(r"^(references|sources|bibliography)$", re.IGNORECASE)
+_ACTIVE_HTML = re.compile(r"<\s*(script|style|iframe|object|embed|form)\b", re.IGNORECASE)
+_INSTRUCTIONS_TO_AI = re.compile(
+    r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+)?(the\s+|your\s+)?"
+    r"(previous|prior|above|earlier|preceding|system)\s+(instructions|prompts?|rules|messages)",
+    re.IGNORECASE,
+)
 
 _markdown = MarkdownIt("commonmark")
 
@@ -84,9 +94,15 @@ class Entry:
 class CorpusProblem:
     path: str
     reason: str
+    skipped: bool = True  # False: the file was indexed and `reason` says what to look at
 
     def __str__(self) -> str:
         return f"{Path(self.path).name}: {self.reason}"
+
+    @property
+    def message(self) -> str:
+        """One line for a warning: 'skipped big.md: too large ...' or 'evil.md: indexed, but ...'."""
+        return f"skipped {self}" if self.skipped else str(self)
 
 
 @dataclass
@@ -130,6 +146,7 @@ def load_corpus(corpus_dir: Path) -> Corpus:
             corpus.problems.append(CorpusProblem(str(path), "no text to index"))
             continue
         corpus.entries.extend(entries)
+        corpus.problems.extend(CorpusProblem(str(path), warning, skipped=False) for warning in content_warnings(text))
     _dedupe_ids(corpus.entries)
     return corpus
 
@@ -151,6 +168,22 @@ def read_markdown(path: Path) -> str:
     if not text.strip():
         raise CorpusFileError("empty file")
     return text
+
+
+def content_warnings(text: str) -> list[str]:
+    """What a reader of this file should know: active HTML dropped, instructions aimed at an AI."""
+    warnings = []
+    active = [t for t in _markdown.parse(text) if t.type == "html_block" and _ACTIVE_HTML.search(t.content)]
+    if active:
+        tags = sorted({_ACTIVE_HTML.search(t.content).group(1).lower() for t in active})
+        warnings.append(f"indexed without {len(active)} active HTML block(s) ({', '.join('<' + t + '>' for t in tags)}): not content")
+    injection = _INSTRUCTIONS_TO_AI.search(text)
+    if injection:
+        warnings.append(
+            f"indexed, but it holds text aimed at an AI ({injection.group(0)!r}); "
+            "it is only ever given to a model as quoted source data"
+        )
+    return warnings
 
 
 def parse_markdown(text: str, path: Path) -> list[Entry]:
@@ -265,12 +298,12 @@ def _key_points(tokens, lines, block) -> tuple[list[str], list[str]]:
 
 
 def _markup_only_lines(tokens) -> set[int]:
-    """Lines of HTML blocks that carry no words (badges, <br>) or centre a footer."""
+    """Lines of HTML blocks that carry no words (badges, <br>), centre a footer or are active (<script>)."""
     dropped: set[int] = set()
     for tok in tokens:
         if tok.type == "html_block" and tok.map:
             text = _TAG.sub("", tok.content).strip()
-            if not text or 'align="center"' in tok.content:
+            if not text or 'align="center"' in tok.content or _ACTIVE_HTML.search(tok.content):
                 dropped.update(range(*tok.map))
         elif tok.type == "hr" and tok.map:
             dropped.update(range(*tok.map))

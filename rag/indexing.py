@@ -19,9 +19,9 @@ from filelock import FileLock, Timeout
 
 from .chunking import Chunk, chunk_entries, token_counter
 from .config import Settings
-from .corpus import Corpus, CorpusProblem, Entry, load_corpus
+from .corpus import Corpus, CorpusFileError, CorpusProblem, Entry, load_corpus
 from .embeddings import Embedder
-from .store import StoreError, VectorStore, collection_name, open_client
+from .store import StoreError, VectorStore, collection_name, forget_client, open_client
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +120,13 @@ def build_index(
 
 
 def _build_locked(settings, embedder, progress, on_progress, started) -> IndexReport:
+    if not settings.corpus_dir.is_dir():
+        # Indexing "nothing" would delete every stored passage because of a mistyped path.
+        raise CorpusFileError(f"corpus directory not found: {settings.corpus_dir} (set RAG_CORPUS_DIR to a folder of .md files)")
     corpus, chunks = corpus_passages(settings)
     rebuilt = False
+    if not settings.chroma_host and not (settings.index_dir / "chroma.sqlite3").exists():
+        forget_client(settings.index_dir)  # the directory was deleted under a cached client
     try:
         store = open_store(settings)
         stored = store.hashes()
@@ -129,6 +134,7 @@ def _build_locked(settings, embedder, progress, on_progress, started) -> IndexRe
         if settings.chroma_host:
             raise
         log.warning("index unreadable (%s); rebuilding it from the corpus", exc)
+        forget_client(settings.index_dir)
         _set_aside(settings.index_dir)
         store = open_store(settings)
         stored = {}

@@ -7,6 +7,7 @@ pays for a Chroma round trip or a BM25 rebuild.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from .config import Settings
@@ -15,6 +16,9 @@ from .embeddings import Embedder
 from .indexing import IndexReport, IndexStatus, build_index, index_status, open_store
 from .retrieval import HybridRetriever
 from .store import StoreError, VectorStore
+
+
+log = logging.getLogger(__name__)
 
 
 class IndexMissing(StoreError):
@@ -48,36 +52,49 @@ class KnowledgeBase:
     def retriever(self) -> HybridRetriever:
         with self._lock:
             if self._retriever is None:
-                passages = self.store.load_all()
+                try:
+                    passages = self.store.load_all()
+                except StoreError as exc:
+                    if self.settings.chroma_host:
+                        raise
+                    raise StoreError(
+                        f"{exc}; move {self.settings.index_dir} aside and run `python -m rag index` "
+                        "to rebuild it from the corpus"
+                    ) from exc
                 if not passages.ids:
+                    if not self.corpus.entries:
+                        raise IndexMissing(
+                            f"nothing to search: no readable Markdown entries in {self.settings.corpus_dir} "
+                            "(add .md files there or set RAG_CORPUS_DIR)"
+                        )
                     raise IndexMissing("the index is empty: run `python -m rag index` (or `make index`) first")
                 self._retriever = HybridRetriever(self.corpus.entries, passages, self.embedder, store=self.store)
             return self._retriever
 
     def status(self) -> IndexStatus:
+        if self._store is not None and not self.settings.chroma_host and not (self.settings.index_dir / "chroma.sqlite3").exists():
+            self._store = None  # the index directory was deleted under this process
         return index_status(self.settings, self.store if self._store else None)
 
     def index(self, progress: bool = True, on_progress=None) -> IndexReport:
         with self._lock:
             report = build_index(self.settings, self.embedder, progress=progress, on_progress=on_progress)
-            if report.rebuilt_from_corrupt:
-                _forget_chroma_clients()
             self._store = None
             self._retriever = None
             self._corpus = None
             return report
 
     def ensure_index(self, progress: bool = True) -> IndexReport | None:
-        """Index when the store is missing or stale; None when it was already fresh."""
-        if self.status().state == "fresh":
-            return None
+        """Index when the store is missing, stale or unreadable; None when it was already fresh.
+
+        An unreadable local store is set aside and rebuilt by `index` (the report says so), so
+        a corrupt index costs one rebuild rather than an error on every command.
+        """
+        try:
+            if self.status().state == "fresh":
+                return None
+        except StoreError as exc:
+            if self.settings.chroma_host:
+                raise
+            log.info("index unreadable (%s)", exc)
         return self.index(progress=progress)
-
-
-def _forget_chroma_clients() -> None:
-    try:
-        from chromadb.api.client import SharedSystemClient
-
-        SharedSystemClient.clear_system_cache()
-    except Exception:  # an older/newer chromadb without the cache: nothing to forget
-        pass

@@ -56,8 +56,32 @@ def open_client(index_dir: Path | None = None, host: str | None = None, port: in
         index_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(index_dir), settings=chroma_settings)
     except Exception as exc:
+        if not host:
+            forget_client(index_dir)  # chroma caches the half-started system: a retry must start clean
         where = f"the Chroma server at {host}:{port}" if host else f"the index in {index_dir}"
         raise StoreError(f"cannot open {where} ({type(exc).__name__}: {_one_line(exc)})") from exc
+
+
+def forget_client(index_dir: Path | None) -> None:
+    """Drop chroma's in-process client for one index directory.
+
+    Chroma keeps one system per path for the life of the process, holding open handles on
+    the files it found there. After the directory is set aside, deleted or found corrupt, the
+    next client for that path must open the files now on disk, not reuse those handles.
+    Other paths' clients (another knowledge base in the same process) are left alone.
+    """
+    if index_dir is None:
+        return
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+    except Exception:  # a chromadb without the per-path cache: nothing to forget
+        return
+    key = str(index_dir)
+    with SharedSystemClient._refcount_lock:
+        # Not stopped: a store object still in use elsewhere in the process keeps working on
+        # the old files until it is dropped.
+        SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
 
 
 class VectorStore:
