@@ -42,21 +42,50 @@ class CliRun:
         return f"`rag {' '.join(self.args)}` exited {self.returncode}\n--- stdout\n{self.stdout[-3000:]}\n--- stderr\n{self.stderr[-3000:]}"
 
 
-def run_cli(*args: str, data_dir: Path, corpus_dir: Path, cwd: Path, stdin: str | None = None, **env: str) -> CliRun:
-    """`python -m rag ARGS` in a subprocess, isolated from the developer's environment."""
+def cli_env(data_dir: Path, corpus_dir: Path, **env: str) -> dict[str, str]:
+    """The process environment minus anything the developer set for the tutor, plus `env`."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAG_", "CHROMA_"))}
     clean.update({"RAG_DATA_DIR": str(data_dir), "RAG_CORPUS_DIR": str(corpus_dir), "OPENAI_API_KEY": ""})
     clean.update(env)
+    return clean
+
+
+def run_cli(*args: str, data_dir: Path, corpus_dir: Path, cwd: Path, stdin: str | None = None, **env: str) -> CliRun:
+    """`python -m rag ARGS` in a subprocess, isolated from the developer's environment."""
     done = subprocess.run(
         [sys.executable, "-m", "rag", *args],
         cwd=cwd,
-        env=clean,
+        env=cli_env(data_dir, corpus_dir, **env),
         input=stdin,
         capture_output=True,
         text=True,
         timeout=CLI_TIMEOUT_S,
     )
     return CliRun(list(args), done.returncode, done.stdout, done.stderr)
+
+
+def start_cli(*args: str, data_dir: Path, corpus_dir: Path, cwd: Path, **env: str) -> subprocess.Popen:
+    """Like `run_cli`, but returns at once: for runs that must overlap. Collect with `finish`."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rag", *args],
+        cwd=cwd,
+        env=cli_env(data_dir, corpus_dir, **env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    process.rag_args = list(args)
+    return process
+
+
+def finish(process: subprocess.Popen) -> CliRun:
+    try:
+        stdout, stderr = process.communicate(timeout=CLI_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+        raise AssertionError(f"`rag {' '.join(process.rag_args)}` hung\n{stderr[-2000:]}") from None
+    return CliRun(process.rag_args, process.returncode, stdout, stderr)
 
 
 def assert_no_trace(run: CliRun, secret: str = SECRET) -> None:
