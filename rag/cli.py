@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_search)
 
     p = sub.add_parser("ask", parents=[common], help="ask the tutor; answers cite their sources")
-    p.add_argument("question")
+    p.add_argument("question", help='the question ("-" reads it from stdin)')
     p.add_argument("--offline", action="store_true", help="never call an LLM")
     p.add_argument("--mode", choices=["explain", "coach"], default="explain")
     p.set_defaults(handler=cmd_ask)
@@ -196,7 +196,8 @@ def cmd_ask(args, settings):
     from .llm import make_llm
     from .tutor import Tutor
 
-    question = require_text(args.question, "question")
+    question = sys.stdin.buffer.read().decode("utf-8", "replace") if args.question == "-" else args.question  # "-": too long for argv
+    question = require_text(question, "question")
     kb = knowledge(settings)
     llm = None if args.offline else make_llm(settings)
     answer = Tutor(kb, llm).ask(question, style=args.mode)
