@@ -36,11 +36,11 @@ CHAT, QUIZ, SOURCES, PROGRESS = (
 )
 PAGES = (CHAT, QUIZ, SOURCES, PROGRESS)
 EXPLAIN, COACH = "Explain", "Coach"
-STARTERS = (
-    "How would you roll back a bad model in production?",
-    "Canary or blue-green: which would you pick, and why?",
-    "How do you detect and handle data drift?",
-)
+STARTERS = {  # button label -> the question it asks
+    "Roll back a bad model": "How would you roll back a bad model in production?",
+    "Canary vs blue-green": "What is the difference between canary and blue-green deployment?",
+    "Detect data drift": "How do you detect and handle data drift?",
+}
 
 st.set_page_config(page_title="MLOps Interview Tutor", page_icon=":material/school:", layout="centered")
 
@@ -253,34 +253,34 @@ def chat_page(kb, llm, tab) -> None:
 
     st.session_state.setdefault("messages", [])
     st.session_state.setdefault("conversation", Conversation())
+    # Called at the top level (not inside the tab) so it is pinned to the bottom of the page.
+    typed = st.chat_input("Ask an MLOps interview question…", max_chars=kb.settings.max_question_chars)
+    question = typed or st.session_state.pop("pending_question", None)
     with tab:
         head, mode_col, reset_col = st.columns([5, 3, 2], vertical_alignment="bottom")
         head.markdown("### Ask the tutor")
         mode_col.segmented_control(
-            "Mode", [EXPLAIN, COACH], default=EXPLAIN, key="mode", label_visibility="collapsed", required=True
+            "Mode", [EXPLAIN, COACH], default=EXPLAIN, key="mode", label_visibility="collapsed", required=True,
+            help="Explain: answers from the guide. Coach: a short answer, then a question for you, checked against the source.",
         )
         reset_col.button("New chat", key="new-chat", icon=":material/add_comment:", on_click=new_chat, use_container_width=True)
-        if not st.session_state.messages:
+        if not st.session_state.messages and not question:
             welcome()
         for i, message in enumerate(st.session_state.messages):
-            show_message(message, i, last=i == len(st.session_state.messages) - 1)
-
-    typed = st.chat_input("Ask an MLOps interview question…", max_chars=kb.settings.max_question_chars)
-    question = typed or st.session_state.pop("pending_question", None)
-    if question:
-        with tab:
+            show_message(message, i, last=i == len(st.session_state.messages) - 1 and not question)
+        if question:
             answer_turn(kb, llm, question)
 
 
 def welcome() -> None:
     with st.container(border=True):
         st.markdown(
-            "**Practise out loud, check yourself against the source.** Ask anything about MLOps: "
-            "every answer cites the guide's entries it drew on. Switch to **Coach** to be asked back."
+            "**Practise out loud, then check yourself against the source.** Ask anything about MLOps: "
+            "every answer cites the entries of the guide it drew on. Switch to **Coach** to be asked back."
         )
-        cols = st.columns(len(STARTERS))
-        for col, starter in zip(cols, STARTERS):
-            col.button(starter, key=f"starter-{starter}", on_click=ask, args=(starter,), use_container_width=True)
+        with st.container(horizontal=True):
+            for label, starter in STARTERS.items():
+                st.button(label, key=f"starter-{label}", on_click=ask, args=(starter,), icon=":material/arrow_outward:")
 
 
 def show_message(message: dict, index: int, last: bool) -> None:
@@ -295,15 +295,23 @@ def show_message(message: dict, index: int, last: bool) -> None:
 def answer_body(answer, index: int, last: bool) -> None:
     markers = [c.marker for c in answer.citations]
     if not answer.grounded:
-        st.markdown(":orange-badge[Not covered by the guide]")
-    st.markdown(highlight_markers(safe_markdown(answer.answer), markers))
-    coach_question = getattr(answer, "coach_question", None)
+        st.markdown(":orange-badge[:material/search_off: Not covered by the guide]")
+    text, coach_question = split_coach_question(answer)
+    st.markdown(highlight_markers(safe_markdown(text), markers))
     if coach_question:
         st.info(f"**Your turn:** {safe_markdown(coach_question)}", icon=":material/record_voice_over:")
+    if last and answer.style == "coach" and st.session_state.conversation.pending is not None:
+        hint, skip = st.columns([4, 1], vertical_alignment="center")
+        hint.caption("Answer in the chat box: your reply is checked against the source.")
+        skip.button("Skip", key=f"skip-{index}", on_click=skip_check, type="tertiary", icon=":material/skip_next:")
     if answer.notice:
         st.caption(f":material/info: {safe_markdown(answer.notice)}")
     for citation in answer.citations:
         source_card(citation.entry, key=f"{index}-{citation.marker}", marker=citation.marker)
+    if answer.mode == "llm":
+        st.caption(":material/smart_toy: Written by the model from the numbered sources")
+    elif answer.grounded:
+        st.caption(":material/menu_book: The guide's own words (offline tutor)")
     if last and answer.follow_ups:
         st.caption("Ask next")
         with st.container(horizontal=True):
@@ -311,18 +319,39 @@ def answer_body(answer, index: int, last: bool) -> None:
                 st.button(safe_markdown(follow_up), key=f"follow-{index}-{j}", on_click=ask, args=(follow_up,))
 
 
-def answer_turn(kb, llm, question: str) -> None:
+def split_coach_question(answer) -> tuple[str, str | None]:
+    """The answer text without its closing coach question, and that question (shown apart)."""
+    question = answer.coach_question
+    if not question:
+        return answer.answer, None
+    line = f"**Coach question:** {question}"
+    if line in answer.answer:
+        return answer.answer.replace(line, "").rstrip(), question
+    return answer.answer, None
+
+
+def skip_check() -> None:
+    st.session_state.conversation.pending = None
+
+
+@st.cache_resource(show_spinner=False)
+def tutor_for(_kb, _llm, kb_key: int, llm_key: int):
     from rag.tutor import Tutor
 
+    return Tutor(_kb, _llm)
+
+
+def answer_turn(kb, llm, question: str) -> None:
     messages = st.session_state.messages
     with st.chat_message("user"):
         st.markdown(safe_markdown(question))
     style = "coach" if st.session_state.get("mode") == COACH else "explain"
+    tutor = tutor_for(kb, llm, id(kb), id(llm))
     with st.chat_message("assistant"):
         slot = st.empty()
         with slot.container():
             with st.spinner("Looking through the guide…"):
-                stream = Tutor(kb, llm).respond(st.session_state.conversation, question, style=style)
+                stream = tutor.respond(st.session_state.conversation, question, style=style)
             st.write_stream(safe_stream(stream))
         answer = stream.answer
         messages.append({"role": "user", "content": question})
@@ -370,9 +399,9 @@ def sources_page(kb, tab) -> None:
 
 
 def entry_expander(entry, note: str | None = None) -> None:
-    label = entry.label + (" · Big Tech" if entry.big_tech else "")
+    label = entry_heading(entry) + (" :violet-badge[Big Tech]" if entry.big_tech else "")
     with st.expander(label):
-        caption = f":gray-badge[{safe_markdown(entry.section)}]" + (" :violet-badge[Big Tech]" if entry.big_tech else "")
+        caption = f":gray-badge[{safe_markdown(entry.section)}]"
         if note:
             caption += f" :small[{note}]"
         st.markdown(caption)
