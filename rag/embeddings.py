@@ -62,6 +62,11 @@ class Embedder:
                 self._query_cache.popitem(last=False)
         return vector
 
+    def clear_query_cache(self) -> None:
+        """Forget cached query vectors (the benchmark times the model, not the cache)."""
+        with self._lock:
+            self._query_cache.clear()
+
     def dimension(self) -> int:
         return int(self.model().get_sentence_embedding_dimension())
 

@@ -4,18 +4,19 @@ bm25s rather than rank-bm25: it precomputes a sparse score matrix, so a query co
 at 100k documents where rank-bm25 rescans every document (~200 ms). Words are stemmed
 (PyStemmer, Snowball English) and English stop words dropped; a query word the corpus
 never uses is mapped to its closest corpus word first ("mlfow" -> "mlflow"), since
-terse typed queries with typos are how learners search.
+terse typed queries with typos are how learners search (`spelling.py` finds it fast).
 """
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 
 import bm25s
 import numpy as np
 import Stemmer
+
+from .spelling import Vocabulary
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -29,7 +30,7 @@ class LexicalIndex:
         self._vocabulary: set[str] = set()
         for text in texts:
             self._vocabulary.update(w.lower() for w in _WORD.findall(text))
-        self._vocab_list = sorted(self._vocabulary)
+        self._spelling = Vocabulary(self._vocabulary)
         self._bm25 = bm25s.BM25(k1=k1, b=b)
         if texts:
             tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
@@ -52,5 +53,4 @@ class LexicalIndex:
     def _correct(self, word: str) -> str:
         if word in self._vocabulary or len(word) < 4 or word.isdigit():
             return word
-        close = difflib.get_close_matches(word, self._vocab_list, n=1, cutoff=0.8)
-        return close[0] if close else word
+        return self._spelling.closest(word, cutoff=0.8) or word
