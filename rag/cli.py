@@ -40,10 +40,28 @@ def main(argv: list[str] | None = None) -> int:
         return 2 if is_user_error(exc) else 1
     if document is None:
         return 0
-    if args.json:
-        print(json.dumps(document, ensure_ascii=False))
-    elif text:
+    return emit(json.dumps(document, ensure_ascii=False) if args.json else text)
+
+
+def emit(text: str | None) -> int:
+    """Print the result without ever failing on the way out.
+
+    Text taken from argv can hold lone surrogates (bytes that were not UTF-8) and a locale
+    may not encode every character: both become "?" rather than an encoding traceback.
+    A reader that closes the pipe early (`rag search ... | head`) ends the output quietly.
+    """
+    if not text:
+        return 0
+    try:
+        sys.stdout.reconfigure(errors="replace")
+    except (AttributeError, ValueError):  # a replaced or detached stdout (tests, embedding apps)
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    try:
         print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush is silent too
+        return 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
     return 0
 
 

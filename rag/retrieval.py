@@ -75,7 +75,7 @@ class Hit:
 
 
 _SPACES = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")  # surrogates: undecodable argv bytes
 _EXPANSIONS = {
     r"\bci/?cd\b": "CI/CD continuous integration continuous deployment",
     r"\ba/?b test(s|ing)?\b": "A/B testing",
