@@ -1,0 +1,192 @@
+"""The Streamlit app, driven like a user with `streamlit.testing.v1.AppTest`.
+
+The app is configured only through its environment (as `make run` does): `RAG_DATA_DIR`
+points at a private copy of the session's index, and `OPENAI_BASE_URL` at the loopback
+fake server for the LLM flows. Nothing inside the app, `rag` or the SDK is patched.
+The embedding model is cached per process by the app (`st.cache_resource`), so only the
+first test pays for loading it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import CORPUS
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+TIMEOUT = 180  # the first run of a session loads the embedding model on 2 cores
+
+CHAT, QUIZ, SOURCES, PROGRESS = (
+    ":material/forum: Chat",
+    ":material/quiz: Quiz",
+    ":material/menu_book: Sources",
+    ":material/insights: Progress",
+)
+ROLLBACK = "How would you roll back a model that misbehaves in production?"
+
+
+@pytest.fixture
+def offline(monkeypatch, fresh_data_dir):
+    """The app's environment: a writable copy of the index, no LLM configured."""
+    configure(monkeypatch, fresh_data_dir)
+    return fresh_data_dir
+
+
+def configure(monkeypatch, data_dir: Path, corpus_dir: Path = CORPUS, **env: str) -> None:
+    values = {
+        "RAG_DATA_DIR": str(data_dir),
+        "RAG_CORPUS_DIR": str(corpus_dir),
+        "OPENAI_API_KEY": "",
+        "OPENAI_BASE_URL": "",
+        "CHROMA_HOST": "",
+        **env,
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+def open_app() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert_no_failure(at)
+    return at
+
+
+def assert_no_failure(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def go_to(at: AppTest, page: str) -> AppTest:
+    at.session_state["page"] = page
+    at.run()
+    assert_no_failure(at)
+    return at
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question).run()
+    assert_no_failure(at)
+    return at
+
+
+def texts(block) -> str:
+    """Every Markdown, caption and alert text of a block, joined, for assertions."""
+    parts = [m.value for m in block.markdown] + [c.value for c in block.caption]
+    for kind in ("info", "success", "warning", "error"):
+        parts += [a.value for a in getattr(block, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def assistant_messages(at: AppTest):
+    return [m for m in at.chat_message if m.name == "assistant"]
+
+
+# ----------------------------------------------------------------------------- chat
+
+
+def test_first_page_is_the_chat_with_the_offline_status(offline):
+    at = open_app()
+    assert len(at.chat_input) == 1
+    assert "Offline tutor: set OPENAI_API_KEY or OPENAI_BASE_URL for LLM answers" in texts(at.sidebar)
+    assert "36 entries" in texts(at.sidebar)
+
+
+def test_offline_question_gets_a_cited_answer_with_a_source_card(offline):
+    at = ask(open_app(), ROLLBACK)
+    [reply] = assistant_messages(at)
+    shown = texts(reply)
+    assert "**[1]**" in shown
+    assert "Q10 · How would you handle model rollback in the MLOps lifecycle?" in shown
+    assert ":violet-badge[Big Tech]" in shown and "Model Management" in shown
+    source = reply.expander[0]
+    assert source.label == "Read the source answer"
+    assert "Origins" in texts(source) and "](https://" in texts(source)
+
+
+def test_history_survives_reruns_and_new_chat_clears_it(offline):
+    at = ask(open_app(), ROLLBACK)
+    at.run()
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    assert ROLLBACK in texts(at.chat_message[0])
+    at.button(key="new-chat").click().run()
+    assert not at.chat_message
+    assert len(at.chat_input) == 1
+
+
+def test_a_follow_up_button_asks_its_question(offline):
+    at = ask(open_app(), ROLLBACK)
+    follow_ups = [b for b in at.button if b.key and b.key.startswith("follow-")]
+    assert follow_ups, "an in-scope answer suggests follow-up questions"
+    question = follow_ups[0].label
+    follow_ups[0].click().run()
+    assert_no_failure(at)
+    users = [m for m in at.chat_message if m.name == "user"]
+    assert len(users) == 2 and question in texts(users[1])
+    assert len(assistant_messages(at)) == 2
+
+
+def test_coach_mode_asks_back(offline):
+    at = open_app()
+    at.segmented_control(key="mode").set_value("Coach").run()
+    at = ask(at, "canary deployment")
+    [reply] = assistant_messages(at)
+    assert reply.info, "coach mode ends with a question for the candidate"
+    assert "Your turn" in reply.info[0].value
+
+
+def test_an_uncovered_question_says_so_and_cites_nothing(offline):
+    at = ask(open_app(), "What is the best recipe for sourdough bread?")
+    [reply] = assistant_messages(at)
+    assert "Not covered by the guide" in texts(reply)
+    assert not reply.expander, "no source card for an answer the guide does not cover"
+
+
+def test_a_citation_opens_its_entry_in_sources(offline):
+    at = ask(open_app(), ROLLBACK)
+    [reply] = assistant_messages(at)
+    reply.button(key="open-1-1").click().run()
+    assert_no_failure(at)
+    assert at.session_state["page"] == SOURCES
+    assert not at.chat_input
+    assert "Q10 · How would you handle model rollback" in texts(at.main)
+    assert "**Origins**" in texts(at.main)
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def test_sources_browse_filter_and_search(offline):
+    at = go_to(open_app(), SOURCES)
+    labels = [e.label for e in at.main.expander]
+    assert len(labels) == 36 and labels[0] == "What is MLOps?"
+
+    at.selectbox(key="source_section").select("Model Management").run()
+    labels = [e.label for e in at.main.expander]
+    assert labels and all(label.startswith(("Q8 ", "Q9 ", "Q10 ", "Q11 ", "Q12 ", "Q13 ", "Q14 ")) for label in labels)
+
+    at.toggle(key="source_big_tech").set_value(True).run()
+    assert [e.label for e in at.main.expander] == [label for label in labels if label.endswith(":violet-badge[Big Tech]")]
+
+    at.selectbox(key="source_section").select("All sections").run()
+    at.toggle(key="source_big_tech").set_value(False).run()
+    at.text_input(key="source_query").input("roll back to the previous model version").run()
+    assert at.main.expander[0].label.startswith("Q10 ")
+    assert "best matches" in texts(at.main)
+
+
+def test_html_in_a_corpus_file_shows_as_text(monkeypatch, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notes.md").write_text(
+        "# Notes\n\n## Serving\n\n### Shadow deployment\n\nRun the new model beside the old one "
+        '<script>alert("x")</script> and compare <img src=x onerror="alert(1)"> the outputs.\n',
+        encoding="utf-8",
+    )
+    configure(monkeypatch, tmp_path / "data", corpus)
+    at = go_to(open_app(), SOURCES)
+    body = texts(at.main)
+    assert "&lt;script>" in body and "&lt;img src=x" in body
+    assert "<script" not in body and "<img" not in body
