@@ -236,10 +236,7 @@ class ExtractiveAnswerer:
         rest = sorted((p for p, _ in ranked[COACH_POINTS:]), key=lambda p: p.index)
         if rest:
             named = _join([f"**{p.label}**" for p in shown])
-            question = (
-                f"Besides {named}, what else belongs in a strong interview answer to \"{entry.title}\"? "
-                "Name one or two more points and say why they matter."
-            )
+            question = f"Besides {named}, what else belongs in a strong interview answer here? Name one or two more points and say why they matter."
             extract.coach_points = rest
         else:
             question = f"In your own words, and without looking: {entry.title}"

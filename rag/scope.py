@@ -47,9 +47,8 @@ _INSTRUCTION_PATTERNS = [
     r"\byou are now\b|\bpretend (you are|to be)\b|\bact as\b|\bfrom now on\b|\bdeveloper mode\b|\bjailbreak\b|\bno restrictions\b|\bDAN\b",
     r"\byou are an? \w+(\s+\w+)? now\b",
     r"\bnew (instructions|policy|rules|role)\b|\bsystem override\b|\bI (order|authori[sz]e|command) you\b",
-    # fake delimiters
-    r"</?\s*(context|system|sources?|instructions?|question)\s*>|\[\s*(system|admin|developer)\s*\]",
 ]
+_FAKE_DELIMITERS = re.compile(r"</?\s*(context|system|sources?|instructions?|question|history|assistant|user)\s*>|\[\s*/?\s*(system|admin|developer|inst)\s*\]", re.IGNORECASE)
 _INSTRUCTION = re.compile("|".join(f"(?:{p})" for p in _INSTRUCTION_PATTERNS), re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
 _CONTENT_WORD = re.compile(r"(?u)\b[^\W\d_]{2,}\b")
@@ -78,14 +77,15 @@ class ScopeDecision:
 
 def remove_instructions(question: str) -> tuple[str, bool]:
     """The question without clauses that instruct the tutor; True when any was removed."""
+    question, tags = _FAKE_DELIMITERS.subn(" ", question)
     if not _INSTRUCTION.search(question):
-        return question, False
+        return (" ".join(question.split()) if tags else question), bool(tags)
     kept = [c for c in _CLAUSES.split(question) if c and c.strip() and not _INSTRUCTION.search(c)]
     return " ".join(c.strip() for c in kept), True
 
 
 def looks_like_instructions(text: str) -> bool:
-    return bool(_INSTRUCTION.search(text))
+    return bool(_INSTRUCTION.search(text) or _FAKE_DELIMITERS.search(text))
 
 
 class ScopeGate:

@@ -219,6 +219,7 @@ class Tutor:
         decision = self.gate.judge(text, k=max(self.settings.top_k, FOLLOW_UPS + 2))
         if decision.instructions_removed and decision.in_scope:
             notices.append("Instructions inside the question were ignored.")
+            text = decision.query  # the model never sees them either
         past = [(t.question, t.answer.answer) for t in (history or [])[-HISTORY_TURNS:]]
         return AnswerStream(lambda stream: self._produce(stream, text, decision, style, past, notices), on_done)
 
@@ -382,8 +383,7 @@ class Tutor:
 
 
 def _judgement_text(judgement: Judgement) -> str:
-    total = len(judgement.covered) + len(judgement.missed)
-    parts = [f"**Checked against the source [1]:** you covered {len(judgement.covered)} of {total} points.", judgement.feedback]
+    parts = [f"**Checked against the source [1]:** {judgement.feedback}"]
     if judgement.covered:
         parts.append("**You covered:** " + ", ".join(f"**{p.label}**" for p in judgement.covered) + " [1]")
     if judgement.missed:
