@@ -1,5 +1,5 @@
-"""One retriever shared by many threads (the app serves every session from one) gives the
-same results as asking one question at a time, and never an error.
+"""One retriever (and one tutor) shared by many threads, as the app serves every session
+from one, gives the same results as asking one question at a time, and never an error.
 """
 
 import random
@@ -11,6 +11,7 @@ from conftest import make_settings
 from rag.embeddings import Embedder
 from rag.knowledge import KnowledgeBase
 from rag.retrieval import UnknownSection
+from rag.tutor import Tutor
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -70,5 +71,44 @@ def test_eight_threads_of_mixed_searches_match_the_serial_results(kb, indexed_da
         results = list(pool.map(worker, range(THREADS)))
 
     assert len(results) == THREADS
+    for per_thread in results:
+        assert [per_thread[i] for i in range(len(ops))] == serial
+
+
+ASK = [
+    "How do you detect data drift?",
+    "what is a feature store",
+    "how would you roll back a model",
+    "what's the weather on Mars",  # refused
+    "\u202eshadow deployment 🚀",
+    "",  # a blank question: refused, never a crash
+]
+
+
+def test_eight_threads_of_searches_and_offline_answers_match_the_serial_results(kb, indexed_data_dir):
+    ops = operations()[:30] + [("ask", q) for q in ASK] * 3 + [("coach", q) for q in ASK[:3]] * 2
+
+    def run(retriever, tutor, op):
+        if op[0] in ("ask", "coach"):
+            answer = tutor.ask(op[1], style="coach" if op[0] == "coach" else "explain")
+            return answer.to_json()
+        return outcome(retriever, op)
+
+    serial_tutor = Tutor(kb, llm=None)
+    serial = [run(kb.retriever, serial_tutor, op) for op in ops]
+    assert any(isinstance(o, dict) and o["grounded"] for o in serial)
+    assert any(isinstance(o, dict) and not o["grounded"] for o in serial)
+
+    shared_kb = KnowledgeBase(make_settings(indexed_data_dir), Embedder(kb.embedder.model_name_or_path))
+    shared_tutor = Tutor(shared_kb, llm=None)
+
+    def worker(seed: int):
+        order = list(range(len(ops)))
+        random.Random(seed).shuffle(order)
+        return {i: run(shared_kb.retriever, shared_tutor, ops[i]) for i in order}
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(worker, range(THREADS)))
+
     for per_thread in results:
         assert [per_thread[i] for i in range(len(ops))] == serial

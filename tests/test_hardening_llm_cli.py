@@ -21,7 +21,7 @@ QUESTION = "How do you detect data drift in production?"
 def ask(fresh_data_dir, tmp_path):
     def run(base_url: str, *extra: str):
         return run_cli(
-            "ask", QUESTION, "--json", *extra,
+            "ask", QUESTION, "--json", "-v", *extra,  # -v: the logs on stderr must not leak the key either
             data_dir=fresh_data_dir, corpus_dir=CORPUS, cwd=tmp_path,
             OPENAI_API_KEY=SECRET, OPENAI_BASE_URL=base_url, RAG_LLM_TIMEOUT="2", RAG_LLM_MAX_RETRIES="1",
         )
