@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from datetime import datetime
 
 import streamlit as st
 
@@ -219,7 +220,7 @@ def sidebar(settings: Settings, kb, llm) -> None:
             st.caption(f"{entries} entries · {passages} passages")
         except Exception as exc:
             st.caption(f"Index unavailable: {describe(exc)}")
-        if st.button("Rebuild index", icon=":material/refresh:", use_container_width=True):
+        if st.button("Rebuild index", icon=":material/refresh:", width="stretch"):
             build_index(kb, "Rebuilding the index…")
 
         with st.expander("Settings for the curious"):
@@ -263,7 +264,7 @@ def chat_page(kb, llm, tab) -> None:
             "Mode", [EXPLAIN, COACH], default=EXPLAIN, key="mode", label_visibility="collapsed", required=True,
             help="Explain: answers from the guide. Coach: a short answer, then a question for you, checked against the source.",
         )
-        reset_col.button("New chat", key="new-chat", icon=":material/add_comment:", on_click=new_chat, use_container_width=True)
+        reset_col.button("New chat", key="new-chat", icon=":material/add_comment:", on_click=new_chat, width="stretch")
         if not st.session_state.messages and not question:
             welcome()
         for i, message in enumerate(st.session_state.messages):
@@ -410,161 +411,290 @@ def entry_expander(entry, note: str | None = None) -> None:
 
 # ------------------------------------------------------------------ quiz
 
+TOPIC_KINDS = {  # segmented-control label -> how `make_quiz` names the topic (None: chosen below)
+    "Section": None,
+    "Big Tech": "big tech",
+    "Weak spots": "weak spots",
+    "Free text": None,
+}
+
+
+@st.cache_resource(show_spinner=False)
+def progress_store(path: str):
+    """One progress store per server and file (its SQLite connection is shared under a lock)."""
+    from rag.progress import ProgressStore
+
+    return ProgressStore(path)
+
+
+def progress_for(settings: Settings):
+    return progress_store(str(settings.progress_path))
+
 
 def quiz_page(kb, llm, settings, tab) -> None:
     with tab:
         st.markdown("### Quiz yourself")
+        store = progress_for(settings)
+        if store.problem:
+            st.warning(safe_markdown(store.problem), icon=":material/warning:")
         round_ = st.session_state.get("quiz")
         if round_ is None:
             quiz_setup(kb, llm)
-            return
-        quiz, answers = round_["quiz"], round_["answers"]
-        if len(answers) >= len(quiz.items):
-            quiz_summary(kb, quiz, answers)
-            return
-        quiz_item(kb, llm, settings, quiz, answers)
+        elif len(round_["grades"]) >= len(round_["quiz"].items):
+            quiz_summary(kb, round_)
+        else:
+            quiz_item(kb, llm, store, round_)
 
 
 def quiz_setup(kb, llm) -> None:
-    sections = kb.retriever.sections
-    with st.form("quiz-setup", border=True):
-        kind = st.radio("Topic", ["A section", "Big Tech questions", "My weak spots", "Anything (free text)"], horizontal=True, key="quiz_kind")
-        section = st.selectbox("Section", sections, key="quiz_section")
-        free = st.text_input("Free-text topic", key="quiz_free", placeholder="e.g. deployment strategies")
+    with st.container(border=True):
+        kind = st.segmented_control("Topic", list(TOPIC_KINDS), default="Section", key="quiz_kind", required=True)
+        topic = TOPIC_KINDS[kind]
+        if kind == "Section":
+            sections = kb.retriever.sections
+            counts = {name: sum(e.section == name for e in kb.corpus.entries) for name in sections}
+            first_full = next((i for i, name in enumerate(sections) if counts[name] >= 3), 0)
+            topic = st.selectbox(
+                "Section", sections, index=first_full, key="quiz_section",
+                format_func=lambda name: f"{name} ({counts[name]} questions)",
+            )
+        elif kind == "Free text":
+            topic = st.text_input("Topic", key="quiz_free", placeholder="e.g. deployment strategies, feature stores")
+        elif kind == "Weak spots":
+            st.caption("The entries you scored lowest on, and those due for review, first.")
+        else:
+            st.caption("Questions the guide marks as commonly asked at big tech companies.")
         n = st.slider("Number of questions", 1, 10, 5, key="quiz_n")
-        start = st.form_submit_button("Start the quiz", type="primary", icon=":material/play_arrow:")
-    if start:
-        topic = {"A section": section, "Big Tech questions": "big tech", "My weak spots": "weak spots"}.get(kind, free)
-        if not (topic or "").strip():
-            st.warning("Type a topic, or pick a section.")
-            return
-        from rag.quiz import make_quiz
+        start = st.button("Start the quiz", type="primary", icon=":material/play_arrow:", key="quiz_start")
+    if not start:
+        return
+    if not (topic or "").strip():
+        st.warning("Type a topic first, or pick a section.", icon=":material/edit:")
+        return
+    from rag.quiz import make_quiz
 
+    try:
         with st.spinner("Writing your quiz…"):
             quiz = make_quiz(kb, topic, n=n, seed=None, llm=llm)
-        if not quiz.items:
-            st.warning("No questions match that topic: try a section.")
-            return
-        st.session_state.quiz = {"quiz": quiz, "answers": [], "topic": topic}
-        st.rerun()
+    except ValueError as exc:  # a topic the guide does not cover: say so, keep the form
+        st.warning(safe_markdown(describe(exc)), icon=":material/search_off:")
+        return
+    st.session_state.quiz = {"quiz": quiz, "grades": [], "graded": None, "round": st.session_state.get("quiz_rounds", 0) + 1}
+    st.session_state.quiz_rounds = st.session_state.quiz["round"]
+    st.rerun()
 
 
-def quiz_item(kb, llm, settings, quiz, answers) -> None:
-    index = len(answers)
+def quiz_item(kb, llm, store, round_) -> None:
+    quiz, grades = round_["quiz"], round_["grades"]
+    index = len(grades)
     item = quiz.items[index]
-    st.progress(index / len(quiz.items), text=f"Question {index + 1} of {len(quiz.items)}")
-    graded = st.session_state.get("quiz_graded")
+    graded = round_["graded"]
+    key = f"{round_['round']}-{index}"
+    head, stop = st.columns([5, 1], vertical_alignment="center")
+    head.progress(index / len(quiz.items), text=f"{safe_markdown(quiz.topic)} · question {index + 1} of {len(quiz.items)}")
+    stop.button("Stop", key="quiz-stop", type="tertiary", icon=":material/close:", on_click=end_quiz)
+    if index == 0 and quiz.notice:
+        st.caption(f":material/info: {safe_markdown(quiz.notice)}")
     with st.container(border=True):
-        st.markdown(f"**{safe_markdown(item.prompt)}**")
-        if item.kind == "mcq":
-            choice = st.radio(
-                "Your answer", list(range(len(item.choices))), format_func=lambda i: item.choices[i],
-                index=None, key=f"quiz-choice-{quiz_key(quiz)}-{index}", disabled=graded is not None,
+        st.markdown(prompt_markdown(item.prompt))
+        if item.kind == "mcq" and graded is not None:
+            st.markdown(graded_choices(item, round_.get("reply")))
+        elif item.kind == "mcq":
+            reply = st.radio(
+                "Your answer",
+                list(range(len(item.choices))),
+                format_func=lambda i: item.choices[i],
+                index=None,
+                key=f"quiz-choice-{key}",
+                label_visibility="collapsed",
             )
+        elif graded is not None:
+            st.markdown("\n".join(f"> {line}" for line in safe_markdown(round_.get("reply") or "").splitlines()))
         else:
-            reply = st.text_area("Your answer", key=f"quiz-reply-{quiz_key(quiz)}-{index}", height=140,
-                                 placeholder="Answer as you would in the interview…", disabled=graded is not None)
+            reply = st.text_area(
+                "Your answer",
+                key=f"quiz-reply-{key}",
+                height=150,
+                placeholder="Answer as you would in the interview: the key points, and why they matter.",
+                label_visibility="collapsed",
+            )
         if graded is None:
-            if st.button("Check my answer", type="primary", key=f"check-{index}"):
-                from rag.grading import grade_choice, grade_reply
-                from rag.progress import open_progress
+            if st.button("Check my answer", type="primary", key=f"check-{key}", icon=":material/done_all:"):
+                if reply is None or (isinstance(reply, str) and not reply.strip()):
+                    st.warning("Pick a choice first." if item.kind == "mcq" else "Write a few words first.")
+                    return
+                from rag.quiz import grade_item
 
-                entry = kb.retriever.entry(item.source_id)
-                if item.kind == "mcq":
-                    if choice is None:
-                        st.warning("Pick one of the choices first.")
-                        return
-                    grade = grade_choice(item, choice)
-                else:
-                    if not reply.strip():
-                        st.warning("Write a few words first.")
-                        return
-                    with st.spinner("Grading…"):
-                        grade = grade_reply(kb, entry, reply, llm=llm)
-                open_progress(settings).record(item, grade)
-                st.session_state.quiz_graded = grade
+                with st.spinner("Checking against the source…"):
+                    grade = grade_item(kb, item, reply, llm=llm)
+                store.record(item, grade)
+                round_["graded"], round_["reply"] = grade, reply
                 st.rerun()
             return
-    show_grade(kb, graded, item, key=f"q{index}")
-    label = "Next question" if index + 1 < len(quiz.items) else "See my results"
-    if st.button(label, type="primary", icon=":material/arrow_forward:"):
-        answers.append({"item": item, "grade": graded})
-        st.session_state.quiz_graded = None
+    show_grade(kb, graded, item, key=key)
+    last = index + 1 == len(quiz.items)
+    if st.button("See my results" if last else "Next question", type="primary", icon=":material/arrow_forward:", key=f"next-{key}"):
+        grades.append((item, graded))
+        round_["graded"] = None
         st.rerun()
 
 
-def quiz_key(quiz) -> str:
-    return str(id(quiz))
+def graded_choices(item, chosen: int | None) -> str:
+    """The choices again, the right one marked and a wrong pick struck through."""
+    lines = []
+    for i, choice in enumerate(item.choices):
+        text = safe_markdown(choice)
+        if i == item.answer:
+            lines.append(f":green[:material/check_circle:] **{text}**")
+        elif i == chosen:
+            lines.append(f":red[:material/cancel:] ~~{text}~~")
+        else:
+            lines.append(f":gray[:material/radio_button_unchecked:] :gray[{text}]")
+    return "  \n".join(lines)
+
+
+def prompt_markdown(prompt: str) -> str:
+    """The question in bold; what follows it (an excerpt to place) as a quote."""
+    first, _, rest = safe_markdown(prompt).strip().partition("\n\n")
+    text = f"**{first.strip()}**"
+    if rest.strip():
+        text += "\n\n" + "\n".join(f"> {line}" for line in rest.strip().splitlines())
+    return text
+
+
+def end_quiz() -> None:
+    st.session_state.quiz = None
 
 
 def show_grade(kb, grade, item, key: str) -> None:
     score = float(grade.score)
+    feedback = safe_markdown(grade.feedback)
     if item.kind == "mcq":
-        (st.success if score >= 1 else st.error)(safe_markdown(grade.feedback) or ("Right!" if score >= 1 else "Not quite."))
+        if grade.correct:
+            st.success(feedback, icon=":material/check_circle:")
+        else:
+            st.error(feedback, icon=":material/cancel:")
     else:
-        shown = st.success if score >= 0.7 else st.warning if score >= 0.4 else st.error
-        shown(f"**Score {score:.0%}** · {safe_markdown(grade.feedback)}")
+        shown = st.success if grade.correct else st.warning if score >= 0.4 else st.error
+        shown(f"**Score {score:.0%}** · {feedback}", icon=":material/grading:")
         covered, missed = st.columns(2)
-        covered.markdown("**Covered**\n\n" + ("\n".join(f"- :green[:material/check:] {safe_markdown(p)}" for p in grade.covered) or "_nothing yet_"))
+        covered.markdown("**Covered**\n\n" + ("\n".join(f"- :green[:material/check:] {safe_markdown(p)}" for p in grade.covered) or "_none yet_"))
         missed.markdown("**Missed**\n\n" + ("\n".join(f"- :red[:material/close:] {safe_markdown(p)}" for p in grade.missed) or "_nothing: well done_"))
+    if getattr(grade, "notice", None):
+        st.caption(f":material/info: {safe_markdown(grade.notice)}")
     entry = kb.retriever.entry(item.source_id)
     if entry is not None:
         source_card(entry, key=f"grade-{key}")
 
 
-def quiz_summary(kb, quiz, answers) -> None:
-    scores = [float(a["grade"].score) for a in answers]
+def quiz_summary(kb, round_) -> None:
+    quiz, grades = round_["quiz"], round_["grades"]
+    scores = [float(g.score) for _, g in grades]
     mean = sum(scores) / len(scores)
-    st.balloons() if mean >= 0.8 else None
+    right = sum(g.correct for _, g in grades)
     with st.container(border=True):
-        left, right = st.columns(2)
-        left.metric("Your score", f"{mean:.0%}")
-        right.metric("Questions", f"{sum(s >= 0.7 for s in scores)} of {len(scores)} right")
-        st.caption("Progress saved: the Progress tab shows what to review next.")
-    for i, a in enumerate(answers):
-        item, grade = a["item"], a["grade"]
-        mark = ":green[:material/check_circle:]" if grade.score >= 0.7 else ":orange[:material/adjust:]" if grade.score >= 0.4 else ":red[:material/cancel:]"
-        entry = kb.retriever.entry(item.source_id)
-        with st.expander(f"{mark} {item.prompt}  ·  {grade.score:.0%}"):
+        st.markdown(f"#### Quiz done: {safe_markdown(quiz.topic)}")
+        left, middle, right_col = st.columns(3)
+        left.metric("Score", f"{mean:.0%}")
+        middle.metric("Right", f"{right} of {len(grades)}")
+        right_col.metric("To review", str(len(grades) - right))
+        st.caption(":material/save: Progress saved: the Progress tab shows your mastery and what is due.")
+    for i, (item, grade) in enumerate(grades):
+        mark = ":green[:material/check_circle:]" if grade.correct else ":orange[:material/adjust:]" if grade.score >= 0.4 else ":red[:material/cancel:]"
+        with st.expander(f"{mark} {safe_markdown(_one_line(item.prompt))} · **{grade.score:.0%}**"):
             st.markdown(safe_markdown(grade.feedback))
+            entry = kb.retriever.entry(item.source_id)
             if entry is not None:
-                source_card(entry, key=f"summary-{i}")
-    if st.button("New quiz", type="primary", icon=":material/restart_alt:"):
-        st.session_state.quiz = None
-        st.rerun()
+                source_card(entry, key=f"summary-{round_['round']}-{i}")
+    again, other = st.columns(2)
+    again.button("New quiz", type="primary", icon=":material/restart_alt:", on_click=end_quiz, width="stretch", key="quiz-new")
+    other.button("See my progress", icon=":material/insights:", on_click=go_to, args=(PROGRESS,), kwargs={"quiz": None}, width="stretch", key="quiz-progress")
+
+
+def _one_line(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 # ------------------------------------------------------------------ progress
 
 
 def progress_page(kb, settings, tab) -> None:
-    from rag.progress import open_progress
-
     with tab:
         st.markdown("### Your progress")
-        store = open_progress(settings)
+        store = progress_for(settings)
         entries = kb.corpus.entries
         report = store.report(entries)
-        sections = report.sections
-        if not any(s.attempts for s in sections):
+        if report.notice:
+            st.warning(safe_markdown(report.notice), icon=":material/warning:")
+        if not report.attempts:
             st.info("No attempts yet: take a quiz and your mastery per section shows here.", icon=":material/quiz:")
+            st.button("Take a quiz", type="primary", icon=":material/play_arrow:", on_click=go_to, args=(QUIZ,))
+            return
+        seen = sum(s.seen for s in report.sections)
+        a, b, c = st.columns(3)
+        a.metric("Overall mastery", f"{report.mastery:.0%}")
+        b.metric("Entries practised", f"{seen} of {len(entries)}")
+        c.metric("Due for review", str(len(report.due)))
+        st.markdown("#### Mastery per section")
+        st.altair_chart(mastery_chart(report.sections), width="stretch")
+        due_head, practise = st.columns([3, 1], vertical_alignment="center")
+        due_head.markdown("#### Due for review")
+        if report.due:
+            practise.button(
+                "Practise these", icon=":material/play_arrow:", type="primary", on_click=go_to, args=(QUIZ,),
+                kwargs={"quiz": None, "quiz_kind": "Weak spots"}, width="stretch",
+            )
         else:
-            import pandas as pd
-
-            frame = pd.DataFrame({"Section": [s.section for s in sections], "Mastery": [s.mastery for s in sections]})
-            st.bar_chart(frame, x="Section", y="Mastery", horizontal=True, height=320)
-        st.markdown("#### Due for review")
-        due = store.due(entries, limit=5)
-        if not due:
-            st.caption("Nothing due.")
-        for i, entry in enumerate(due):
-            source_card(entry, key=f"due-{i}")
+            st.caption("Nothing due: well done.")
+        for progress in report.due[:8]:
+            entry_expander(progress.entry, note=f"mastery {progress.mastery:.0%}")
         st.markdown("#### Recent attempts")
+        labels = {e.source_id: e.label for e in entries}
+        import pandas as pd
+
         recent = store.recent(limit=10)
-        if recent:
-            st.dataframe([r.to_json() if hasattr(r, "to_json") else r for r in recent], hide_index=True)
-        else:
-            st.caption("No attempts yet.")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "When": [datetime.fromtimestamp(a.answered_at) for a in recent],
+                    "Question": [labels.get(a.source_id, a.source_id) for a in recent],
+                    "Kind": ["choice" if a.kind == "mcq" else "open" for a in recent],
+                    "Score": [round(100 * a.score) for a in recent],
+                }
+            ),
+            hide_index=True,
+            column_config={
+                "When": st.column_config.DatetimeColumn(format="D MMM, HH:mm", width="small"),
+                "Question": st.column_config.TextColumn(width="large"),
+                "Kind": st.column_config.TextColumn(width="small"),
+                "Score": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d%%", width="small"),
+            },
+        )
+
+
+def mastery_chart(sections):
+    """Horizontal bars on a fixed 0-100 % scale, so 20 % never looks like a full bar."""
+    import altair as alt
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "Section": [s.section for s in sections],
+            "Mastery": [s.mastery for s in sections],
+            "Practised": [f"{s.seen} of {s.entries}" for s in sections],
+        }
+    )
+    return (
+        alt.Chart(frame)
+        .mark_bar(cornerRadiusEnd=3, color="#4F46E5")
+        .encode(
+            x=alt.X("Mastery:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", title=None)),
+            y=alt.Y("Section:N", sort=None, axis=alt.Axis(title=None, labelLimit=260)),
+            tooltip=["Section", alt.Tooltip("Mastery:Q", format=".0%"), "Practised"],
+        )
+        .properties(height=alt.Step(28))
+    )
 
 
 # ------------------------------------------------------------------ main
