@@ -29,11 +29,12 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LOCAL_PLACEHOLDER_KEY = "not-needed"  # local servers (Ollama, vLLM, llama.cpp) ignore the key
-TOTAL_BUDGET_S = 45.0
+TOTAL_BUDGET_S = 36.0
 CONNECT_TIMEOUT_S = 10.0
 
 Schema = TypeVar("Schema", bound=BaseModel)
 
+_URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 _JSON_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL | re.IGNORECASE)
 
 
@@ -56,11 +57,12 @@ class ChatLLM:
         return f"ChatLLM({self.describe()!r})"
 
     def describe(self) -> str:
-        return f"{self.model} at {self.base_url}"
+        return f"{self.model} at {_URL_USERINFO.sub('', self.base_url)}"
 
     @property
     def host(self) -> str:
-        return urlparse(self.base_url).netloc or self.base_url
+        """host:port for messages: never the user:password a proxy URL may carry."""
+        return urlparse(self.base_url).netloc.rsplit("@", 1)[-1] or _URL_USERINFO.sub("", self.base_url)
 
     def client(self):
         if self._client is None:

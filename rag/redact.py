@@ -10,10 +10,12 @@ import os
 import re
 
 _KEY_SHAPES = re.compile(r"\b(sk|pk|rk)-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+", re.IGNORECASE)
+_URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")  # https://user:password@proxy/v1
 
 
 def redact(text: str, secret: str | None = None) -> str:
     secret = secret or os.environ.get("OPENAI_API_KEY")
     if secret and len(secret) >= 4:
         text = text.replace(secret, "[redacted]")
+    text = _URL_USERINFO.sub("[redacted]@", text)
     return _KEY_SHAPES.sub("[redacted]", text)
