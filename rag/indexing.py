@@ -110,7 +110,13 @@ def build_index(
 ) -> IndexReport:
     """Bring the store in line with the corpus. `on_progress(done, total)` feeds a UI bar."""
     started = time.perf_counter()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot use {settings.data_dir} as the data directory ({exc.strerror or type(exc).__name__}); "
+            "set RAG_DATA_DIR to a writable folder"
+        ) from None
     lock = FileLock(str(settings.data_dir / "index.lock"))
     try:
         with lock.acquire(timeout=lock_timeout_s):

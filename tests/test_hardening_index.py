@@ -124,3 +124,25 @@ def test_two_processes_indexing_at_once_both_succeed(tiny_corpus, tmp_path):
     settings = make_settings(data_dir, tiny_corpus)
     assert open_store(settings).count() == chunks
     assert on_disk_is_fresh(settings, tmp_path)
+
+
+def test_a_store_replaced_by_a_garbage_file_is_set_aside_and_rebuilt(built, embedder):
+    settings, chunks = built
+    shutil.rmtree(settings.index_dir)
+    settings.index_dir.write_bytes(b"\x00\xffnot a directory" * 100)
+
+    report = KnowledgeBase(settings, embedder).ensure_index(progress=False)
+
+    assert report.rebuilt_from_corrupt and report.embedded == chunks
+    (kept,) = set_aside_copies(settings)
+    assert kept.read_bytes().startswith(b"\x00\xffnot a directory")
+
+
+def test_cli_says_how_to_fix_a_data_dir_that_is_a_file(tiny_corpus, tmp_path):
+    from hardening_support import assert_clean_error
+
+    not_a_dir = tmp_path / "data"
+    not_a_dir.write_text("oops", encoding="utf-8")
+    run = run_cli("search", "feature store", "--json", data_dir=not_a_dir, corpus_dir=tiny_corpus, cwd=tmp_path)
+    assert_clean_error(run, "RAG_DATA_DIR")
+    assert not_a_dir.read_text(encoding="utf-8") == "oops"
