@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LOCAL_PLACEHOLDER_KEY = "not-needed"  # local servers (Ollama, vLLM, llama.cpp) ignore the key
-TOTAL_BUDGET_S = 36.0
+TOTAL_BUDGET_S = 24.0  # all attempts of one call; leaves room for the offline answer within a minute
 CONNECT_TIMEOUT_S = 10.0
 
 Schema = TypeVar("Schema", bound=BaseModel)
@@ -83,7 +83,7 @@ class ChatLLM:
         response = None
         try:
             response = self.client().chat.completions.create(model=self.model, messages=messages, stream=True, **kw)
-            finished = False
+            finished = False  # from here on a failure is mid-stream: the SDK does not retry it
             for chunk in response:
                 for choice in chunk.choices or ():
                     delta = getattr(choice, "delta", None)
@@ -96,7 +96,7 @@ class ChatLLM:
         except LLMError:
             raise
         except Exception as exc:
-            raise self._error(exc) from None
+            raise self._error(exc, retried=response is None) from None
         finally:
             if response is not None:
                 try:
@@ -143,12 +143,12 @@ class ChatLLM:
                 raise
             return self.complete(messages, **kw)
 
-    def _error(self, exc: BaseException) -> LLMError:
+    def _error(self, exc: BaseException, retried: bool = True) -> LLMError:
         """Turn any SDK/transport failure into one plain, redacted line."""
         import openai
 
         where = self.host
-        retries = f" after {self.max_retries} {'retry' if self.max_retries == 1 else 'retries'}" if self.max_retries else ""
+        retries = f" after {self.max_retries} {'retry' if self.max_retries == 1 else 'retries'}" if self.max_retries and retried else ""
         status = None
         if isinstance(exc, openai.APITimeoutError):
             text = f"the model at {where} did not answer within {self.attempt_timeout_s:.0f} s{retries}"
