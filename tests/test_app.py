@@ -55,8 +55,13 @@ def open_app() -> AppTest:
 
 
 def assert_no_failure(at: AppTest) -> None:
+    """No exception and none of the app's failure messages (a wrong quiz answer is red too)."""
     assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    failures = [e.value for e in at.error if e.value.startswith(FAILURES)]
+    assert not failures, failures
+
+
+FAILURES = ("Something went wrong", "The index could not be built", "The settings are not valid")
 
 
 def go_to(at: AppTest, page: str) -> AppTest:
@@ -190,3 +195,121 @@ def test_html_in_a_corpus_file_shows_as_text(monkeypatch, tmp_path):
     body = texts(at.main)
     assert "&lt;script>" in body and "&lt;img src=x" in body
     assert "<script" not in body and "<img" not in body
+
+
+# ------------------------------------------------------------------------------ quiz
+
+
+def answer_current_item(at: AppTest) -> None:
+    """Answer the item on screen the way a hurried candidate would, and check it."""
+    if at.main.radio:
+        at.main.radio[0].set_value(0).run()
+    else:
+        at.main.text_area[0].input("Keep versions in a registry, monitor the new model and switch back fast.").run()
+    [check] = [b for b in at.main.button if b.key and b.key.startswith("check-")]
+    check.click().run()
+    assert_no_failure(at)
+
+
+def test_a_full_offline_quiz_round_ends_in_a_summary_and_saved_progress(offline):
+    at = go_to(open_app(), QUIZ)
+    at.selectbox(key="quiz_section").select("Model Management").run()
+    at.slider(key="quiz_n").set_value(3).run()
+    at.button(key="quiz_start").click().run()
+    assert_no_failure(at)
+    for number in range(1, 4):
+        assert f"question {number} of 3" in at.main.get("progress")[0].proto.text
+        answer_current_item(at)
+        feedback = texts(at.main)
+        assert "Score" in feedback or "right answer" in feedback or "Right." in feedback
+        assert "Read the source answer" in [e.label for e in at.main.expander]
+        [next_button] = [b for b in at.main.button if b.key and b.key.startswith("next-")]
+        next_button.click().run()
+        assert_no_failure(at)
+
+    assert "Quiz done: Model Management" in texts(at.main)
+    assert [m.label for m in at.main.metric] == ["Score", "Right", "To review"]
+    assert len([e for e in at.main.expander if "·" in e.label and "%" in e.label]) == 3
+
+    from rag.progress import ProgressStore
+
+    saved = ProgressStore(offline / "progress.sqlite3").recent(limit=10)
+    assert len(saved) == 3 and {a.section for a in saved} == {"Model Management"}
+
+    at.button(key="quiz-progress").click().run()
+    assert_no_failure(at)
+    assert at.session_state["page"] == PROGRESS
+    assert [m.label for m in at.main.metric] == ["Overall mastery", "Entries practised", "Due for review"]
+    assert len(at.main.dataframe) == 1 and len(at.main.dataframe[0].value) == 3
+
+
+def test_a_topic_the_guide_does_not_cover_is_refused_and_the_form_stays(offline):
+    at = go_to(open_app(), QUIZ)
+    at.segmented_control(key="quiz_kind").set_value("Free text").run()
+    at.text_input(key="quiz_free").input("medieval poetry and sourdough").run()
+    at.button(key="quiz_start").click().run()
+    assert_no_failure(at)
+    assert at.main.warning and at.button(key="quiz_start")
+
+
+def test_progress_before_any_quiz_invites_one(offline):
+    at = go_to(open_app(), PROGRESS)
+    assert "No attempts yet" in texts(at.main)
+
+
+# -------------------------------------------------------------------------- with an LLM
+
+
+def test_llm_mode_streams_a_cited_answer_from_the_fake_server(monkeypatch, fresh_data_dir, fake_llm):
+    fake_llm.reply(
+        "Keep every version in a registry and switch traffic back to the last good one [1]; "
+        "automate it in the pipeline [1] and watch the metrics that trigger it [2].\n"
+        "<<FOLLOW_UPS>>\n- What is a model registry?\n- How do canary releases help?"
+    )
+    configure(monkeypatch, fresh_data_dir, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="sk-test-app-0123456789",
+              RAG_CHAT_MODEL="fake-chat", RAG_LLM_TIMEOUT="2", RAG_LLM_MAX_RETRIES="0")
+    at = open_app()
+    assert f"Using fake-chat at {fake_llm.base_url}" in texts(at.sidebar)
+    at = ask(at, ROLLBACK)
+    assert fake_llm.calls >= 1 and fake_llm.last_request["stream"] is True
+    assert fake_llm.received_api_key("sk-test-app-0123456789")
+    [reply] = assistant_messages(at)
+    shown = texts(reply)
+    assert "switch traffic back to the last good one **[1]**" in shown
+    assert "Written by the model" in shown
+    cards = [m.value for m in reply.markdown if m.value.startswith("**[")]
+    assert len(cards) == 2 and cards[0].startswith("**[1]** **Q10 ·")
+    assert [b.label for b in reply.button if b.key.startswith("follow-")] == ["What is a model registry?", "How do canary releases help?"]
+    assert "sk-test-app" not in texts(at.main) + texts(at.sidebar)
+
+
+def test_a_failing_llm_falls_back_offline_with_a_notice(monkeypatch, fresh_data_dir, fake_llm):
+    fake_llm.fail(500)
+    configure(monkeypatch, fresh_data_dir, OPENAI_BASE_URL=fake_llm.base_url, RAG_LLM_TIMEOUT="2", RAG_LLM_MAX_RETRIES="0")
+    at = ask(open_app(), ROLLBACK)
+    [reply] = assistant_messages(at)
+    shown = texts(reply)
+    assert "Offline answer:" in shown
+    assert "**[1]** **Q10 ·" in shown
+    assert "Traceback" not in shown
+
+
+# ---------------------------------------------------------------------- first run, errors
+
+
+def test_a_missing_index_is_built_on_the_first_run(monkeypatch, tmp_path, tiny_corpus):
+    configure(monkeypatch, tmp_path / "data", tiny_corpus)
+    at = open_app()
+    [status] = at.main.status
+    assert status.label.startswith("Index ready: 4 entries") and status.state == "complete"
+    assert "4 entries" in texts(at.sidebar)
+    at = ask(at, "What is a shadow deployment?")
+    assert "Shadow deployment" in texts(assistant_messages(at)[0])
+
+
+def test_invalid_settings_show_one_line_instead_of_a_traceback(monkeypatch, fresh_data_dir):
+    configure(monkeypatch, fresh_data_dir, RAG_TOP_K="zero")
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    [error] = at.error
+    assert error.value.startswith("The settings are not valid:") and "\n" not in error.value
