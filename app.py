@@ -217,7 +217,7 @@ def sidebar(settings: Settings, kb, llm) -> None:
         try:
             passages = kb.store.count()
             entries = len(kb.corpus.entries)
-            st.caption(f"{entries} entries · {passages} passages")
+            st.caption(f"{entries} entries · {passages} passages · up to date")
         except Exception as exc:
             st.caption(f"Index unavailable: {describe(exc)}")
         if st.button("Rebuild index", icon=":material/refresh:", width="stretch"):
@@ -226,7 +226,8 @@ def sidebar(settings: Settings, kb, llm) -> None:
         with st.expander("Settings for the curious"):
             st.caption(f"Chat model: `{settings.chat_model}`" if llm else "Chat model: none (offline)")
             st.caption(f"Embedding model: `{_short_model(settings.embedding_model)}`")
-            st.slider("Sources per answer (k)", 1, 10, value=min(settings.top_k, 10), key="top_k")
+            st.caption(f"Passages retrieved per question (k): **{settings.top_k}** (`RAG_TOP_K`)")
+            st.caption(f"Data: `{settings.data_dir}` · corpus: `{settings.corpus_dir}`")
 
 
 def _short_model(name: str) -> str:
@@ -255,7 +256,9 @@ def chat_page(kb, llm, tab) -> None:
     st.session_state.setdefault("messages", [])
     st.session_state.setdefault("conversation", Conversation())
     # Called at the top level (not inside the tab) so it is pinned to the bottom of the page.
-    typed = st.chat_input("Ask an MLOps interview question…", max_chars=kb.settings.max_question_chars)
+    waiting = st.session_state.conversation.pending is not None
+    placeholder = "Your answer to the coach question…" if waiting else "Ask an MLOps interview question…"
+    typed = st.chat_input(placeholder, key="question", max_chars=kb.settings.max_question_chars)
     question = typed or st.session_state.pop("pending_question", None)
     with tab:
         head, mode_col, reset_col = st.columns([5, 3, 2], vertical_alignment="bottom")
@@ -271,6 +274,8 @@ def chat_page(kb, llm, tab) -> None:
             show_message(message, i, last=i == len(st.session_state.messages) - 1 and not question)
         if question:
             answer_turn(kb, llm, question)
+    if (st.session_state.conversation.pending is not None) != waiting:
+        st.rerun()  # the chat box's placeholder says whether a coach question waits for a reply
 
 
 def welcome() -> None:
@@ -382,7 +387,7 @@ def sources_page(kb, tab) -> None:
         big_tech = st.toggle("Only questions asked at Big Tech", key="source_big_tech")
         section = None if section == "All sections" else section
         if query.strip():
-            hits = retriever.search(query, k=st.session_state.get("top_k", kb.settings.top_k), section=section, big_tech=big_tech or None)
+            hits = retriever.search(query, k=kb.settings.top_k, section=section, big_tech=big_tech or None)
             st.caption(f"{len(hits)} best matches for “{safe_markdown(query.strip())}”")
             for hit in hits:
                 entry_expander(hit.entry, note=f"match {hit.score:.2f}")

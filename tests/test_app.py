@@ -140,6 +140,13 @@ def test_coach_mode_asks_back(offline):
     [reply] = assistant_messages(at)
     assert reply.info, "coach mode ends with a question for the candidate"
     assert "Your turn" in reply.info[0].value
+    assert at.chat_input[0].placeholder == "Your answer to the coach question…"
+
+    at = ask(at, "Send a small share of traffic to the new version first and watch its error rates before widening it.")
+    judged = assistant_messages(at)[-1]
+    assert "Checked against the source" in texts(judged)
+    assert "**[1]**" in texts(judged)
+    assert at.chat_input[0].placeholder == "Ask an MLOps interview question…"
 
 
 def test_an_uncovered_question_says_so_and_cites_nothing(offline):

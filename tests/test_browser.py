@@ -122,8 +122,10 @@ def test_ask_then_take_a_quiz_in_the_browser(app_url):
             expect(reply).to_contain_text("Q10 · How would you handle model rollback in the MLOps lifecycle?")
             expect(reply).to_contain_text("Model Management")
             expect(reply).to_contain_text("Big Tech")
-            page.wait_for_timeout(500)  # let the last layout pass settle before the picture
+            page.set_viewport_size({"width": 1280, "height": 1600})  # the question, the answer and its card
+            page.wait_for_timeout(800)  # let the layout settle before the picture
             shot = save_screenshot(page, "chat.png")
+            page.set_viewport_size({"width": 1280, "height": 1000})
             assert shot.stat().st_size > 10_000
             body = page.inner_text("body")
             assert "Offline tutor" in body
