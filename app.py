@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 import streamlit as st
@@ -57,15 +58,21 @@ def describe(exc: BaseException) -> str:
 
 @st.cache_resource(show_spinner=False)
 def embedder(model_name_or_path: str):
-    """One embedding model per server, loading in the background so the first page is quick."""
+    """One embedding model per server (it loads on first use, or in the background: `warm_up`)."""
     from rag.embeddings import Embedder
 
-    model = Embedder(model_name_or_path)
-    threading.Thread(target=_warm_up, args=(model,), name="warm-embedder", daemon=True).start()
-    return model
+    return Embedder(model_name_or_path)
 
 
-def _warm_up(model) -> None:
+@st.cache_resource(show_spinner=False)
+def warm_up(model_name_or_path: str, _model) -> threading.Thread:
+    """Load the model once, in the background, after the first page is drawn (not before it)."""
+    thread = threading.Thread(target=_load, args=(_model,), name="warm-embedder", daemon=True)
+    thread.start()
+    return thread
+
+
+def _load(model) -> None:
     try:
         model.model()
     except Exception as exc:  # the first search reports it properly
@@ -134,17 +141,49 @@ def build_index(kb, label: str) -> None:
         st.warning(f"Skipped {problem}", icon=":material/warning:")
     if report.rebuilt_from_corrupt:
         st.warning("The index was unreadable: it was set aside and rebuilt from the corpus.", icon=":material/warning:")
-    st.session_state.index_report = report
+    st.session_state.passages = report.chunks
 
 
-def ensure_index(kb) -> None:
-    """Check once per session that the index matches the corpus; build it when it does not."""
+@st.cache_resource(show_spinner=False)
+def index_check(_kb, kb_key: int) -> Future:
+    """Is the index in line with the corpus? Checked once per server, in the background,
+    because it parses and chunks the whole corpus (seconds) and the first page needs neither."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-check")
+    try:
+        return executor.submit(_kb.status)
+    finally:
+        executor.shutdown(wait=False)
+
+
+def ensure_index(kb, wait: bool = True) -> None:
+    """Once per session: build a missing index now; a stale one as soon as the check says so.
+
+    With `wait=False` (the chat page before any question) an unfinished check is left for a
+    later run, so the first page shows at once; anything that retrieves waits for it.
+    """
     if st.session_state.get("index_checked"):
         return
-    status = kb.status()
-    if status.state != "fresh":
-        what = "Building the index for the first time" if status.state == "missing" else "Updating the index"
-        build_index(kb, f"{what} ({status.to_embed} passages to embed)…")
+    settings = kb.settings
+    if not settings.chroma_host and not (settings.index_dir / "chroma.sqlite3").exists():
+        status = None
+    else:
+        check = index_check(kb, id(kb))
+        if not wait and not check.done():
+            return
+        try:
+            status = check.result()
+        except Exception as exc:  # an unreadable index: indexing sets it aside and rebuilds
+            log.warning("index check failed: %s", describe(exc))
+            status = None
+    if status is not None and status.state == "fresh":
+        st.session_state.passages = status.passages
+    else:
+        if status is None or status.state == "missing":
+            label = "Building the index for the first time…"
+        else:
+            label = f"Updating the index ({status.to_embed} passages to embed)…"
+        build_index(kb, label)
+        index_check.clear()
     st.session_state.index_checked = True
 
 
@@ -214,14 +253,12 @@ def sidebar(settings: Settings, kb, llm) -> None:
             st.success(status, icon=":material/smart_toy:")
 
         st.markdown("##### Index")
-        try:
-            passages = kb.store.count()
-            entries = len(kb.corpus.entries)
-            st.caption(f"{entries} entries · {passages} passages · up to date")
-        except Exception as exc:
-            st.caption(f"Index unavailable: {describe(exc)}")
-        if st.button("Rebuild index", icon=":material/refresh:", width="stretch"):
+        if st.button("Rebuild index", icon=":material/refresh:", width="stretch", help="Re-read the corpus folder and embed what changed"):
             build_index(kb, "Rebuilding the index…")
+        counts = f"{len(kb.corpus.entries)} entries"
+        if "passages" in st.session_state:
+            counts += f" · {st.session_state.passages} passages · up to date"
+        st.caption(counts)
 
         with st.expander("Settings for the curious"):
             st.caption(f"Chat model: `{settings.chat_model}`" if llm else "Chat model: none (offline)")
@@ -273,6 +310,7 @@ def chat_page(kb, llm, tab) -> None:
         for i, message in enumerate(st.session_state.messages):
             show_message(message, i, last=i == len(st.session_state.messages) - 1 and not question)
         if question:
+            ensure_index(kb)
             answer_turn(kb, llm, question)
     if (st.session_state.conversation.pending is not None) != waiting:
         st.rerun()  # the chat box's placeholder says whether a coach question waits for a reply
@@ -370,8 +408,9 @@ def answer_turn(kb, llm, question: str) -> None:
 
 
 def sources_page(kb, tab) -> None:
-    retriever = kb.retriever
     with tab:
+        ensure_index(kb)
+        retriever = kb.retriever
         st.markdown("### Browse the guide")
         focus = st.session_state.get("source_focus")
         entry = retriever.entry(focus) if focus else None
@@ -438,6 +477,7 @@ def progress_for(settings: Settings):
 
 def quiz_page(kb, llm, settings, tab) -> None:
     with tab:
+        ensure_index(kb)
         st.markdown("### Quiz yourself")
         store = progress_for(settings)
         if store.problem:
@@ -626,6 +666,7 @@ def _one_line(text: str, limit: int = 90) -> str:
 
 def progress_page(kb, settings, tab) -> None:
     with tab:
+        ensure_index(kb)
         st.markdown("### Your progress")
         store = progress_for(settings)
         entries = kb.corpus.entries
@@ -718,11 +759,10 @@ def main() -> None:
     except Exception as exc:
         st.warning(f"The LLM is not usable, answering offline: {describe(exc)}", icon=":material/cloud_off:")
     try:
-        ensure_index(kb)
+        ensure_index(kb, wait=False)
     except Exception as exc:
         st.error(f"The index could not be built: {describe(exc)}", icon=":material/error:")
         st.stop()
-    sidebar(settings, kb, llm)
     tabs = st.tabs(PAGES, key="page", on_change="rerun")
     chat, quiz, sources, progress = tabs
     if chat.open:
@@ -733,6 +773,8 @@ def main() -> None:
         guarded(sources, sources_page, kb)
     if progress.open:
         guarded(progress, progress_page, kb, settings)
+    sidebar(settings, kb, llm)
+    warm_up(settings.embedding_model, kb.embedder)
 
 
 main()
