@@ -279,6 +279,11 @@ class Tutor:
         if style == "coach":
             entry = citations[0].entry if citations else decision.hits[0].entry
             coach_question = _coach_question_in(text)
+            match = list(_COACH_LINE.finditer(text))
+            if match:  # one canonical form, so a UI can show the question apart
+                last = match[-1]
+                text = f"{text[: last.start()]}**Coach question:** {coach_question}{text[last.end():]}".strip()
+                answer.answer = text
             if coach_question is None:
                 coach_question = self.extractive.answer(self._query_vector(decision), decision.hits, style="coach").coach_question
             answer.coach_question = coach_question

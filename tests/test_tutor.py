@@ -278,6 +278,7 @@ def test_coach_with_a_model_judges_with_the_model_and_keeps_only_known_points(kb
     fake_llm.replies(["Watch the inputs and alert on drift [1].\n\nCoach question: What would you do once an alert fires?", json.dumps(verdict)])
     asked = tutor.respond(conversation, DRIFT, style="coach").answer
     assert asked.mode == "llm" and asked.coach_question == "What would you do once an alert fires?"
+    assert asked.answer.endswith("**Coach question:** What would you do once an alert fires?")
     judged = tutor.respond(conversation, "I set alerts on thresholds.", style="coach").answer
     judge_prompt = user_prompt(fake_llm.last_request)
     assert "<reply>\nI set alerts on thresholds.\n</reply>" in judge_prompt and "Detection" in judge_prompt
