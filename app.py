@@ -298,7 +298,7 @@ def chat_page(kb, llm, tab) -> None:
     typed = st.chat_input(placeholder, key="question", max_chars=kb.settings.max_question_chars)
     question = typed or st.session_state.pop("pending_question", None)
     with tab:
-        head, mode_col, reset_col = st.columns([5, 3, 2], vertical_alignment="bottom")
+        head, mode_col, reset_col = st.columns([5, 3, 2], vertical_alignment="center")
         head.markdown("### Ask the tutor")
         mode_col.segmented_control(
             "Mode", [EXPLAIN, COACH], default=EXPLAIN, key="mode", label_visibility="collapsed", required=True,
@@ -536,7 +536,7 @@ def quiz_item(kb, llm, store, round_) -> None:
     graded = round_["graded"]
     key = f"{round_['round']}-{index}"
     head, stop = st.columns([5, 1], vertical_alignment="center")
-    head.progress(index / len(quiz.items), text=f"{safe_markdown(quiz.topic)} · question {index + 1} of {len(quiz.items)}")
+    head.progress((index + (graded is not None)) / len(quiz.items), text=f"{safe_markdown(quiz.topic)} · question {index + 1} of {len(quiz.items)}")
     stop.button("Stop", key="quiz-stop", type="tertiary", icon=":material/close:", on_click=end_quiz)
     if index == 0 and quiz.notice:
         st.caption(f":material/info: {safe_markdown(quiz.notice)}")

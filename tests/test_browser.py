@@ -122,7 +122,7 @@ def test_ask_then_take_a_quiz_in_the_browser(app_url):
             expect(reply).to_contain_text("Q10 · How would you handle model rollback in the MLOps lifecycle?")
             expect(reply).to_contain_text("Model Management")
             expect(reply).to_contain_text("Big Tech")
-            page.set_viewport_size({"width": 1280, "height": 1600})  # the question, the answer and its card
+            page.set_viewport_size({"width": 1280, "height": 1400})  # the question, the answer and its card
             page.wait_for_timeout(800)  # let the layout settle before the picture
             shot = save_screenshot(page, "chat.png")
             page.set_viewport_size({"width": 1280, "height": 1000})
