@@ -142,6 +142,7 @@ def build_index(kb, label: str) -> None:
     if report.rebuilt_from_corrupt:
         st.warning("The index was unreadable: it was set aside and rebuilt from the corpus.", icon=":material/warning:")
     st.session_state.passages = report.chunks
+    index_check.clear()  # the next session checks again instead of trusting the old verdict
 
 
 @st.cache_resource(show_spinner=False)
@@ -183,7 +184,6 @@ def ensure_index(kb, wait: bool = True) -> None:
         else:
             label = f"Updating the index ({status.to_embed} passages to embed)…"
         build_index(kb, label)
-        index_check.clear()
     st.session_state.index_checked = True
 
 

@@ -301,6 +301,16 @@ def test_a_failing_llm_falls_back_offline_with_a_notice(monkeypatch, fresh_data_
     assert "Traceback" not in shown
 
 
+def test_a_stream_cut_mid_answer_is_replaced_by_the_offline_answer(monkeypatch, fresh_data_dir, fake_llm):
+    fake_llm.reply("Keep every version in a registry and switch back to the last good one quickly [1].").cut_stream(4)
+    configure(monkeypatch, fresh_data_dir, OPENAI_BASE_URL=fake_llm.base_url, RAG_LLM_TIMEOUT="2", RAG_LLM_MAX_RETRIES="0")
+    at = ask(open_app(), ROLLBACK)
+    [reply] = assistant_messages(at)
+    shown = texts(reply)
+    assert "Offline answer:" in shown and "The guide's own words" in shown
+    assert "switch back to the last good one" not in shown, "the half answer is not left on screen"
+
+
 # ---------------------------------------------------------------------- first run, errors
 
 
