@@ -367,15 +367,20 @@ def next_box(box: int | None, score: float) -> int:
 
 
 def _copy_into(source: sqlite3.Connection, memory: sqlite3.Connection) -> None:
-    """Keep what the file already holds visible for this session, when it can be read."""
-    try:
-        rows = source.execute("SELECT item_id, source_id, section, kind, score, answered_at FROM attempts").fetchall()
-        schedule = source.execute("SELECT source_id, box, due_at, updated_at FROM schedule").fetchall()
-    except sqlite3.Error:
-        return
-    with memory:
-        memory.executemany("INSERT INTO attempts (item_id, source_id, section, kind, score, answered_at) VALUES (?, ?, ?, ?, ?, ?)", rows)
-        memory.executemany("INSERT OR REPLACE INTO schedule (source_id, box, due_at, updated_at) VALUES (?, ?, ?, ?)", schedule)
+    """Keep what the file already holds visible for this session, as far as it can be read."""
+    copies = (
+        ("SELECT item_id, source_id, section, kind, score, answered_at FROM attempts",
+         "INSERT INTO attempts (item_id, source_id, section, kind, score, answered_at) VALUES (?, ?, ?, ?, ?, ?)"),
+        ("SELECT source_id, box, due_at, updated_at FROM schedule",
+         "INSERT OR REPLACE INTO schedule (source_id, box, due_at, updated_at) VALUES (?, ?, ?, ?)"),
+    )
+    for select, insert in copies:
+        try:
+            rows = source.execute(select).fetchall()
+        except sqlite3.Error:
+            continue
+        with memory:
+            memory.executemany(insert, rows)
 
 
 def _is_locked(exc: BaseException) -> bool:

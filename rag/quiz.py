@@ -218,6 +218,8 @@ class ItemBuilder:
     def excerpt_item(self, entry: Entry, used: set) -> QuizItem | None:
         candidates = [s for s in _excerpt_candidates(entry) if s not in used]
         self.rng.shuffle(candidates)
+        title_words = _distinctive_words(entry.title)
+        candidates.sort(key=lambda s: bool(_distinctive_words(s) & title_words))  # no give-away words first
         for excerpt in candidates[:4]:
             used.add(excerpt)
             wrong = self.wrong_titles(entry, excerpt)
