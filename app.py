@@ -21,11 +21,15 @@ from rag.config import Settings
 from rag.rendering import (
     OFFLINE_STATUS,
     backend_status,
+    choices_markdown,
     entry_heading,
     highlight_markers,
+    one_line,
     origins_markdown,
+    prompt_markdown,
     safe_markdown,
     safe_stream,
+    split_coach_question,
 )
 
 log = logging.getLogger("rag.app")
@@ -340,7 +344,7 @@ def answer_body(answer, index: int, last: bool) -> None:
     markers = [c.marker for c in answer.citations]
     if not answer.grounded:
         st.markdown(":orange-badge[:material/search_off: Not covered by the guide]")
-    text, coach_question = split_coach_question(answer)
+    text, coach_question = split_coach_question(answer.answer, answer.coach_question)
     st.markdown(highlight_markers(safe_markdown(text), markers))
     if coach_question:
         st.info(f"**Your turn:** {safe_markdown(coach_question)}", icon=":material/record_voice_over:")
@@ -361,17 +365,6 @@ def answer_body(answer, index: int, last: bool) -> None:
         with st.container(horizontal=True):
             for j, follow_up in enumerate(answer.follow_ups):
                 st.button(safe_markdown(follow_up), key=f"follow-{index}-{j}", on_click=ask, args=(follow_up,))
-
-
-def split_coach_question(answer) -> tuple[str, str | None]:
-    """The answer text without its closing coach question, and that question (shown apart)."""
-    question = answer.coach_question
-    if not question:
-        return answer.answer, None
-    line = f"**Coach question:** {question}"
-    if line in answer.answer:
-        return answer.answer.replace(line, "").rstrip(), question
-    return answer.answer, None
 
 
 def skip_check() -> None:
@@ -543,7 +536,7 @@ def quiz_item(kb, llm, store, round_) -> None:
     with st.container(border=True):
         st.markdown(prompt_markdown(item.prompt))
         if item.kind == "mcq" and graded is not None:
-            st.markdown(graded_choices(item, round_.get("reply")))
+            st.markdown(choices_markdown(item.choices, item.answer, round_.get("reply")))
         elif item.kind == "mcq":
             reply = st.radio(
                 "Your answer",
@@ -582,29 +575,6 @@ def quiz_item(kb, llm, store, round_) -> None:
         grades.append((item, graded))
         round_["graded"] = None
         st.rerun()
-
-
-def graded_choices(item, chosen: int | None) -> str:
-    """The choices again, the right one marked and a wrong pick struck through."""
-    lines = []
-    for i, choice in enumerate(item.choices):
-        text = safe_markdown(choice)
-        if i == item.answer:
-            lines.append(f":green[:material/check_circle:] **{text}**")
-        elif i == chosen:
-            lines.append(f":red[:material/cancel:] ~~{text}~~")
-        else:
-            lines.append(f":gray[:material/radio_button_unchecked:] :gray[{text}]")
-    return "  \n".join(lines)
-
-
-def prompt_markdown(prompt: str) -> str:
-    """The question in bold; what follows it (an excerpt to place) as a quote."""
-    first, _, rest = safe_markdown(prompt).strip().partition("\n\n")
-    text = f"**{first.strip()}**"
-    if rest.strip():
-        text += "\n\n" + "\n".join(f"> {line}" for line in rest.strip().splitlines())
-    return text
 
 
 def end_quiz() -> None:
@@ -646,7 +616,7 @@ def quiz_summary(kb, round_) -> None:
         st.caption(":material/save: Progress saved: the Progress tab shows your mastery and what is due.")
     for i, (item, grade) in enumerate(grades):
         mark = ":green[:material/check_circle:]" if grade.correct else ":orange[:material/adjust:]" if grade.score >= 0.4 else ":red[:material/cancel:]"
-        with st.expander(f"{mark} {safe_markdown(_one_line(item.prompt))} · **{grade.score:.0%}**"):
+        with st.expander(f"{mark} {safe_markdown(one_line(item.prompt))} · **{grade.score:.0%}**"):
             st.markdown(safe_markdown(grade.feedback))
             entry = kb.retriever.entry(item.source_id)
             if entry is not None:
@@ -654,11 +624,6 @@ def quiz_summary(kb, round_) -> None:
     again, other = st.columns(2)
     again.button("New quiz", type="primary", icon=":material/restart_alt:", on_click=end_quiz, width="stretch", key="quiz-new")
     other.button("See my progress", icon=":material/insights:", on_click=go_to, args=(PROGRESS,), kwargs={"quiz": None}, width="stretch", key="quiz-progress")
-
-
-def _one_line(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 # ------------------------------------------------------------------ progress

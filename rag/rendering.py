@@ -120,6 +120,44 @@ def entry_heading(entry: Entry) -> str:
     return safe_markdown(entry.label)
 
 
+def split_coach_question(answer: str, question: str | None) -> tuple[str, str | None]:
+    """The answer without its closing "**Coach question:** ..." line, and that question,
+    so the UI can set it apart; (answer, None) when the line is not there as written."""
+    line = f"**Coach question:** {question}"
+    if question and line in answer:
+        return answer.replace(line, "").rstrip(), question
+    return answer, None
+
+
+def prompt_markdown(prompt: str) -> str:
+    """A quiz question in bold; what follows its first paragraph (an excerpt) as a quote."""
+    first, _, rest = safe_markdown(prompt).strip().partition("\n\n")
+    text = f"**{first.strip()}**"
+    if rest.strip():
+        text += "\n\n" + "\n".join(f"> {line}" for line in rest.strip().splitlines())
+    return text
+
+
+def choices_markdown(choices: list[str], answer: int | None, chosen: int | None) -> str:
+    """Multiple-choice options after grading: the right one marked, a wrong pick struck through."""
+    lines = []
+    for i, choice in enumerate(choices):
+        text = safe_markdown(choice)
+        if i == answer:
+            lines.append(f":green[:material/check_circle:] **{text}**")
+        elif i == chosen:
+            lines.append(f":red[:material/cancel:] ~~{text}~~")
+        else:
+            lines.append(f":gray[:material/radio_button_unchecked:] :gray[{text}]")
+    return "  \n".join(lines)
+
+
+def one_line(text: str, limit: int = 90) -> str:
+    """Whitespace collapsed and cut at a word boundary, for labels."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def backend_status(settings, llm=None) -> str:
     """The sidebar's one line about who writes the answers, in plain words, key never shown."""
     if llm is None or not settings.llm_configured:

@@ -2,7 +2,18 @@
 
 from conftest import make_settings
 from rag.corpus import Origin
-from rag.rendering import OFFLINE_STATUS, backend_status, highlight_markers, origins_markdown, safe_markdown, safe_stream
+from rag.rendering import (
+    OFFLINE_STATUS,
+    backend_status,
+    choices_markdown,
+    highlight_markers,
+    one_line,
+    origins_markdown,
+    prompt_markdown,
+    safe_markdown,
+    safe_stream,
+    split_coach_question,
+)
 
 
 def test_html_in_prose_shows_as_text():
@@ -66,3 +77,29 @@ def test_backend_status_says_offline_or_names_model_and_host_without_secrets(tmp
     status = backend_status(online, _LLM())
     assert status.startswith("Using gpt-test at http://127.0.0.1:9/v1")
     assert "sk-abc" not in status and "user" not in status
+
+
+def test_the_coach_question_is_taken_out_of_the_answer_only_when_it_is_there():
+    answer = "Monitor the inputs [1].\n\n**Coach question:** What would you alert on?"
+    assert split_coach_question(answer, "What would you alert on?") == ("Monitor the inputs [1].", "What would you alert on?")
+    assert split_coach_question("Monitor the inputs [1].", "What would you alert on?") == ("Monitor the inputs [1].", None)
+    assert split_coach_question(answer, None) == (answer, None)
+
+
+def test_a_quiz_prompt_is_bold_and_its_excerpt_quoted():
+    shown = prompt_markdown('Which question does this excerpt belong to?\n\n"Run <b>both</b> models."')
+    assert shown == '**Which question does this excerpt belong to?**\n\n> "Run &lt;b>both&lt;/b> models."'
+    assert prompt_markdown("What is drift?") == "**What is drift?**"
+
+
+def test_graded_choices_mark_the_right_one_and_strike_a_wrong_pick():
+    lines = choices_markdown(["Registry", "Docker", "Canary"], answer=2, chosen=0).split("  \n")
+    assert lines[0].endswith("~~Registry~~") and ":red[" in lines[0]
+    assert lines[2].endswith("**Canary**") and ":green[" in lines[2]
+    assert ":gray[Docker]" in lines[1]
+
+
+def test_one_line_collapses_space_and_cuts_at_a_word():
+    assert one_line("a  b\nc") == "a b c"
+    cut = one_line("word " * 40, limit=20)
+    assert len(cut) <= 20 and cut.endswith("…") and "wor…" not in cut
