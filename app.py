@@ -14,6 +14,7 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
+from pathlib import Path
 
 import streamlit as st
 
@@ -52,6 +53,21 @@ st.set_page_config(page_title="MLOps Interview Tutor", page_icon=":material/scho
 
 
 # ------------------------------------------------------------------ resources
+
+
+APP_DIR = Path(__file__).resolve().parent
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; relative folders that exist only next to the app (it was
+    started from another directory: `streamlit run path/to/app.py`) are taken from there."""
+    settings = Settings()
+    moved = {}
+    for name in ("corpus_dir", "data_dir"):
+        path = getattr(settings, name)
+        if not path.is_absolute() and not path.exists() and (APP_DIR / path).exists():
+            moved[name] = APP_DIR / path
+    return settings.model_copy(update=moved) if moved else settings
 
 
 def describe(exc: BaseException) -> str:
@@ -713,7 +729,7 @@ def mastery_chart(sections):
 
 def main() -> None:
     try:
-        settings = Settings()
+        settings = load_settings()
     except Exception as exc:
         st.error(f"The settings are not valid: {describe(exc)}", icon=":material/settings:")
         st.stop()
