@@ -3,6 +3,11 @@
 `import sentence_transformers` costs ~5 s (torch, scipy, scikit-learn), so it happens only
 when something must really be embedded: a no-op re-index never pays it. The hub is switched
 off before the import so a missing file fails loudly instead of reaching for the network.
+
+Queries and other small batches go through `numpy_encoder.NumpyEncoder`, the same model's
+forward pass in numpy (vectors equal to ~1e-6), which loads in ~0.3 s: a new process
+answers its first question without importing torch at all. Batches bigger than
+`SMALL_BATCH` (indexing) use sentence-transformers.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
+
+SMALL_BATCH = 32
 
 
 class EmbeddingModelError(RuntimeError):
@@ -23,6 +30,7 @@ class Embedder:
         self.model_name_or_path = model_name_or_path
         self.batch_size = batch_size
         self._model = None
+        self._numpy_encoder = None  # None: not tried yet; False: this model needs sentence-transformers
         self._lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._query_cache_size = query_cache_size
@@ -42,6 +50,8 @@ class Embedder:
         """Unit-length float32 vectors, one row per text (cosine = dot product)."""
         if not texts:
             return np.zeros((0, self.dimension()), dtype=np.float32)
+        if len(texts) <= SMALL_BATCH and self._light() is not None:
+            return self._light().encode(texts)
         vectors = self.model().encode(
             texts,
             batch_size=self.batch_size,
@@ -68,7 +78,28 @@ class Embedder:
             self._query_cache.clear()
 
     def dimension(self) -> int:
+        if self._light() is not None:
+            return self._light().dimension
         return int(self.model().get_sentence_embedding_dimension())
+
+    def _light(self):
+        """The numpy encoder of this model, or None when only sentence-transformers can run it."""
+        if self._numpy_encoder is None:
+            with self._lock:
+                if self._numpy_encoder is None:
+                    self._numpy_encoder = _load_numpy_encoder(self.model_name_or_path)
+        return self._numpy_encoder or None
+
+
+def _load_numpy_encoder(model_name_or_path: str):
+    from .numpy_encoder import NumpyEncoder, supports
+
+    if not supports(model_name_or_path):
+        return False
+    try:
+        return NumpyEncoder(model_name_or_path)
+    except Exception:  # unreadable weights: sentence-transformers will say so plainly
+        return False
 
 
 def _load(model_name_or_path: str):

@@ -1,0 +1,118 @@
+"""The embedding model's forward pass in numpy, so a query never waits for torch.
+
+A new process answering its first question spent ~5 s of ~8 s importing
+sentence-transformers (torch, transformers, scipy, scikit-learn) to embed one short query.
+all-MiniLM-L6-v2 is a 6-layer BERT with mean pooling and a final normalisation: its
+forward pass is a dozen numpy lines over the weights in `model.safetensors`, and loads in
+~0.3 s. It reads the model's own `tokenizer.json`, so the word pieces are the same.
+
+The vectors agree with sentence-transformers' to ~1e-6 (float32 arithmetic in another
+order; `tests/test_numpy_encoder.py` checks it on the real corpus), so the corpus is still
+embedded by sentence-transformers at index time and queries can come from either.
+Only what this module can reproduce is accepted (`supports`): a BERT encoder with absolute
+positions, exact GELU, mean pooling and a Normalize module. Any other model goes through
+sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+MAX_TOKENS_FALLBACK = 256
+
+
+def supports(model_dir: str | Path) -> bool:
+    """True when the model directory holds a model this encoder computes exactly."""
+    root = Path(model_dir)
+    try:
+        config = json.loads((root / "config.json").read_text())
+        modules = json.loads((root / "modules.json").read_text())
+        pooling = json.loads((root / "1_Pooling" / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in modules]
+    mean_only = pooling.get("pooling_mode_mean_tokens") and not any(
+        pooling.get(k) for k in pooling if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens"
+    )
+    return (
+        config.get("model_type") == "bert"
+        and config.get("hidden_act") == "gelu"
+        and config.get("position_embedding_type", "absolute") == "absolute"
+        and kinds == ["Transformer", "Pooling", "Normalize"]
+        and bool(mean_only)
+        and (root / "model.safetensors").is_file()
+        and (root / "tokenizer.json").is_file()
+    )
+
+
+class NumpyEncoder:
+    def __init__(self, model_dir: str | Path):
+        from safetensors.numpy import load_file
+        from scipy.special import erf
+        from tokenizers import Tokenizer
+
+        root = Path(model_dir)
+        config = json.loads((root / "config.json").read_text())
+        try:
+            max_tokens = int(json.loads((root / "sentence_bert_config.json").read_text())["max_seq_length"])
+        except (OSError, ValueError, KeyError):
+            max_tokens = MAX_TOKENS_FALLBACK
+        self._erf = erf
+        self.heads = int(config["num_attention_heads"])
+        self.layers = int(config["num_hidden_layers"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_length=min(max_tokens, int(config["max_position_embeddings"])))
+        weights = load_file(str(root / "model.safetensors"))
+        self.w = {k.removeprefix("bert."): v for k, v in weights.items()}
+        self.dimension = int(config["hidden_size"])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, encoding in enumerate(self.tokenizer.encode_batch(list(texts))):
+            out[row] = self._embed(np.asarray(encoding.ids), np.asarray(encoding.type_ids))
+        return out
+
+    def _embed(self, ids: np.ndarray, type_ids: np.ndarray) -> np.ndarray:
+        w = self.w
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.token_type_embeddings.weight"][type_ids]
+            + w["embeddings.position_embeddings.weight"][: len(ids)]
+        )
+        x = self._norm(x, "embeddings.LayerNorm")
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+            x = self._norm(self._attention(x, p + "attention.") + x, p + "attention.output.LayerNorm")
+            hidden = self._linear(x, p + "intermediate.dense")
+            hidden = 0.5 * hidden * (1.0 + self._erf(hidden / np.float32(np.sqrt(2.0))))
+            x = self._norm(self._linear(hidden, p + "output.dense") + x, p + "output.LayerNorm")
+        pooled = x.mean(axis=0)
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+    def _attention(self, x: np.ndarray, p: str) -> np.ndarray:
+        n, width = x.shape
+        size = width // self.heads
+
+        def split(name: str) -> np.ndarray:
+            return self._linear(x, p + f"self.{name}").reshape(n, self.heads, size).transpose(1, 0, 2)
+
+        q, k, v = split("query"), split("key"), split("value")
+        scores = q @ k.transpose(0, 2, 1) / np.float32(np.sqrt(size))
+        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        scores /= scores.sum(axis=-1, keepdims=True)
+        context = (scores @ v).transpose(1, 0, 2).reshape(n, width)
+        return self._linear(context, p + "output.dense")
+
+    def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
+        return x @ self.w[name + ".weight"].T + self.w[name + ".bias"]
+
+    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+        mean = x.mean(axis=-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + np.float32(self.eps)) * self.w[name + ".weight"] + self.w[name + ".bias"]
