@@ -39,6 +39,7 @@ MARGIN_FLOOR = 0.0  # the piece must be closer to the point than to the question
 MARGIN_FULL = 0.30  # ... by this much for full credit
 COVERED_AT = 0.6  # a point with at least this credit is listed as covered
 EXPECTED_POINTS = 6
+ON_TRACK_SCORE = 0.1  # below: the feedback says the reply does not match the source yet
 LLM_RELATED_FLOOR = 0.3  # an LLM "covered" needs at least this similarity to the reply
 MAX_REPLY_CHARS = 6000
 MAX_PIECES = 150
@@ -199,7 +200,7 @@ def _grade_from_credits(
     missed = [p.label for p, c in zip(points, credits) if c < covered_at]
     score = score_from_credits(credits)
     if feedback is None:
-        feedback = _offline_feedback(entry, points, covered, missed, reply)
+        feedback = _offline_feedback(entry, points, covered, missed, reply, credits)
     return Grade(
         score=score,
         covered=covered,
@@ -211,19 +212,26 @@ def _grade_from_credits(
     )
 
 
-def _offline_feedback(entry: Entry, points: list[Point], covered: list[str], missed: list[str], reply: str) -> str:
+def _offline_feedback(entry: Entry, points: list[Point], covered: list[str], missed: list[str], reply: str, credits: list[float]) -> str:
     source = f"Source: {entry.label} ({entry.source_id})."
     if not (reply or "").strip():
         return f"No answer given. The source's key points: {', '.join(p.label for p in points)}. {source}"
-    if not covered:
+    if not covered and score_from_credits(credits) < ON_TRACK_SCORE:
         return f"Your reply does not match the key points of the source yet; review them: {', '.join(missed[:6])}. {source}"
+    if not covered:
+        return (f"On the right track, but no key point is stated clearly yet; be specific about: {', '.join(missed[:6])}. "
+                f"For example, the source says: \"{_clip(_hint(points, missed[0]), 240)}\" {source}")
     if not missed:
         return f"You covered every key point ({len(covered)}). {source}"
-    first_missed = next(p for p in points if p.label == missed[0])
-    hint = first_missed.sentences[0] if first_missed.sentences else first_missed.text
+    hint = _hint(points, missed[0])
     return f"You covered {len(covered)} of {len(points)} key points. Still missing: {', '.join(missed[:6])}" + (
         "…" if len(missed) > 6 else ""
     ) + f". For example, the source says: \"{_clip(hint, 240)}\" {source}"
+
+
+def _hint(points: list[Point], label: str) -> str:
+    point = next(p for p in points if p.label == label)
+    return point.sentences[0] if point.sentences else point.text
 
 
 def _clip(text: str, limit: int) -> str:

@@ -8,8 +8,9 @@ Offline items come from the corpus itself, so their answer keys are right by con
   by embedding similarity) nor mentions in its text, the most topical of them first, so
   they are plausible and still wrong.
 * excerpt (mcq): "Which question does this excerpt belong to?" An excerpt is used only
-  when retrieval ranks its own entry first; the wrong titles are entries retrieval does
-  not rank near it, so no other entry could also be the answer.
+  when retrieval ranks its own entry first and no other entry's passages come close to it;
+  the wrong titles are entries retrieval does not rank near it, so no other entry could
+  also be the answer.
 * question (open): the entry's own question, graded over all its key points.
 * point (open): explain one key point, graded against that point.
 
@@ -51,7 +52,9 @@ TOPIC_SIMILARITY = 0.6
 RELATED_ENTRIES = 8  # wrong options come from this many related entries of other sections
 DISTINCT_SIMILARITY = 0.85  # two options this close read as the same option
 PLAUSIBLE_POOL = 10  # wrong options are drawn from the this-many most topical candidates
-EXCERPT_MIN_WORDS = 8
+EXCERPT_MIN_WORDS = 10
+EXCERPT_DENSE_MARGIN = 0.05  # the excerpt's own entry must beat the runner-up by this much
+EXCERPT_TRIES = 6
 EXCERPT_MAX_CHARS = 320
 EXCERPT_CLEAR_RANKS = 3  # wrong titles come from entries retrieval ranks below this for the excerpt
 
@@ -163,8 +166,10 @@ class ItemBuilder:
             for i, entry in enumerate(entries):
                 if len(items) >= n:
                     break
-                for shift in range(len(STYLES)):
-                    style = STYLES[(i + round_no + shift) % len(STYLES)]
+                wanted = "mcq" if len(items) % 2 == 0 else "open"  # alternate the kinds
+                rotation = [STYLES[(i + round_no + shift) % len(STYLES)] for shift in range(len(STYLES))]
+                rotation.sort(key=lambda style: KIND_OF_STYLE[style] != wanted)
+                for style in rotation:
                     item = self.build(entry, style, used_variants.setdefault((entry.source_id, style), set()))
                     if item is not None and item.id not in seen:
                         seen.add(item.id)
@@ -220,7 +225,7 @@ class ItemBuilder:
         self.rng.shuffle(candidates)
         title_words = _distinctive_words(entry.title)
         candidates.sort(key=lambda s: bool(_distinctive_words(s) & title_words))  # no give-away words first
-        for excerpt in candidates[:4]:
+        for excerpt in candidates[:EXCERPT_TRIES]:
             used.add(excerpt)
             wrong = self.wrong_titles(entry, excerpt)
             if wrong is None:
@@ -284,6 +289,8 @@ class ItemBuilder:
         hits = self.kb.retriever.search(excerpt, k=len(self.entries))
         if not hits or hits[0].entry.source_id != entry.source_id:
             return None
+        if len(hits) > 1 and hits[0].dense - max(h.dense for h in hits[1:]) < EXCERPT_DENSE_MARGIN:
+            return None  # another entry says nearly the same thing
         close = {h.entry.source_id for h in hits[:EXCERPT_CLEAR_RANKS]}
         pool = [h.entry for h in hits if h.entry.source_id not in close and h.entry.title != entry.title]
         same_section = [e for e in pool if e.section == entry.section]
