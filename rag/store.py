@@ -4,8 +4,12 @@ It knows Chroma, not Markdown. Embedded (`PersistentClient` under the data dir) 
 or a shared Chroma server (`HttpClient`) when `CHROMA_HOST` is set. Vectors are always
 computed by us and passed in: Chroma's default embedding function would download a model.
 
-HNSW settings: Chroma's defaults (M 16, ef 100) found ~55% of the true top 5 at 10k random
-vectors on this machine; M 32 with ef 200 reaches the recall the benchmark checks.
+HNSW settings, chosen by measured recall of the exact top 5 for random unit vectors (the
+hardest case: real embeddings cluster; see docs/performance.md): Chroma's defaults (M 16,
+ef 100) found 55% at 10k and 13% at 100k; M 32 with ef_construction 200 found 94% at 10k
+with ef_search 200 but 42% at 100k, 87% with ef_search 1000 and 96% with 2000. ef_search
+costs only query time, and the retriever queries HNSW only beyond its exact-search limit
+(asking for 1000 passages, so the search width is at least 1000 anyway).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-HNSW_CONFIG = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 32}
+HNSW_CONFIG = {"space": "cosine", "ef_construction": 200, "ef_search": 2000, "max_neighbors": 32}
 _BATCH = 2000
 
 
@@ -96,6 +100,16 @@ class VectorStore:
             )
         except Exception as exc:
             raise StoreError(f"cannot open collection {name!r} ({type(exc).__name__}: {_one_line(exc)})") from exc
+        self._widen_search(dict(hnsw or HNSW_CONFIG).get("ef_search"))
+
+    def _widen_search(self, ef_search: int | None) -> None:
+        """Raise ef_search of a collection created with a smaller one (the only HNSW setting Chroma lets change)."""
+        try:
+            current = (self.collection.configuration_json or {}).get("hnsw", {}).get("ef_search")
+            if ef_search and current and current < ef_search:
+                self.collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
+        except Exception as exc:  # an older index keeps its narrower search: lower recall, never an error
+            log.info("could not raise ef_search of %s (%s)", self.name, exc)
 
     def count(self) -> int:
         return self._guard(self.collection.count)
