@@ -96,3 +96,23 @@ def test_a_valid_questions_file_still_gives_metrics(rag, tmp_path):
     questions.write_text('{"question": "How would you handle model rollback?", "expected": [10]}\n', encoding="utf-8")
     doc = assert_json_answer(rag("eval", "retrieval", "--questions", str(questions), "--method", "bm25", "--json"))
     assert doc["n"] == 1 and 0.0 <= doc["mrr"] <= 1.0
+
+
+def test_grade_with_an_unknown_source_id_names_it(rag):
+    line = assert_clean_error(rag("grade", "--source-id", "mlops-interview-questions#q999", "--reply", "use a registry", "--offline", "--json"), "unknown source id")
+    assert "q999" in line
+
+
+@pytest.mark.parametrize("n", ["0", "-3", "1000"])
+def test_quiz_with_an_out_of_range_item_count_is_refused(rag, n):
+    assert_clean_error(rag("quiz", "--topic", "Model Management", "-n", n, "--offline", "--json"), "-n", n)
+
+
+@pytest.mark.parametrize("topic", ["", "   "])
+def test_quiz_with_an_empty_topic_is_refused(rag, topic):
+    assert_clean_error(rag("quiz", "--topic", topic, "--offline", "--json"), "empty topic")
+
+
+def test_quiz_on_a_topic_the_notes_do_not_cover_says_what_would_work(rag):
+    line = assert_clean_error(rag("quiz", "--topic", "underwater basket weaving", "-n", "3", "--offline", "--json"), "basket weaving")
+    assert "Model Management" in line and "weak spots" in line

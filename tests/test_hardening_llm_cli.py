@@ -68,3 +68,27 @@ def test_cli_ask_offline_never_calls_the_model(ask, fake_llm):
     doc = assert_json_answer(ask(fake_llm.base_url, "--offline"))
     assert doc["mode"] == "offline" and "notice" not in doc
     assert fake_llm.calls == 0
+
+
+QUIZ = ["quiz", "--topic", "Model Management", "-n", "3", "--seed", "11", "--json"]
+GRADE = ["grade", "--source-id", "mlops-interview-questions#q10", "--reply", "Keep versions in a registry and roll back to the last good one.", "--json"]
+
+
+@pytest.mark.parametrize(
+    "command, misbehave, words",
+    [
+        (QUIZ, lambda s: s.reply("Here are your items: 1) What is drift?"), ["offline items", "valid JSON"]),
+        (GRADE, lambda s: s.reply("Great answer, 10/10!"), ["graded offline", "valid JSON"]),
+        (GRADE, lambda s: s.fail(500), ["graded offline", "HTTP 500"]),
+    ],
+    ids=["quiz-invalid-json", "grade-invalid-json", "grade-500"],
+)
+def test_cli_quiz_and_grade_fall_back_offline_with_a_notice(fresh_data_dir, tmp_path, fake_llm, command, misbehave, words):
+    misbehave(fake_llm)
+    env = dict(OPENAI_API_KEY=SECRET, OPENAI_BASE_URL=fake_llm.base_url, RAG_LLM_TIMEOUT="2", RAG_LLM_MAX_RETRIES="1")
+    run = run_cli(*command, "-v", data_dir=fresh_data_dir, corpus_dir=CORPUS, cwd=tmp_path, **env)
+    doc = assert_json_answer(run)
+    offline = assert_json_answer(run_cli(*command, "--offline", data_dir=fresh_data_dir, corpus_dir=CORPUS, cwd=tmp_path))
+    assert fake_llm.calls >= 1
+    assert "\n" not in doc["notice"] and all(w.lower() in doc["notice"].lower() for w in words)
+    assert {k: v for k, v in doc.items() if k != "notice"} == offline
