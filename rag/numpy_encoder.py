@@ -12,6 +12,10 @@ embedded by sentence-transformers at index time and queries can come from either
 Only what this module can reproduce is accepted (`supports`): a BERT encoder with absolute
 positions, exact GELU, mean pooling and a Normalize module. Any other model goes through
 sentence-transformers.
+
+The matrices of one short text are small, so BLAS runs on one thread here: on this 2-core
+machine under load, OpenBLAS's second thread made a query embedding ~7x slower (spinning
+threads competing for the cores), and idle it gains little at this size.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class NumpyEncoder:
     def __init__(self, model_dir: str | Path):
         from safetensors.numpy import load_file
         from scipy.special import erf
+        from threadpoolctl import ThreadpoolController
         from tokenizers import Tokenizer
 
         root = Path(model_dir)
@@ -61,6 +66,7 @@ class NumpyEncoder:
         except (OSError, ValueError, KeyError):
             max_tokens = MAX_TOKENS_FALLBACK
         self._erf = erf
+        self._threads = ThreadpoolController()
         self.heads = int(config["num_attention_heads"])
         self.layers = int(config["num_hidden_layers"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
@@ -74,8 +80,9 @@ class NumpyEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, encoding in enumerate(self.tokenizer.encode_batch(list(texts))):
-            out[row] = self._embed(np.asarray(encoding.ids), np.asarray(encoding.type_ids))
+        with self._threads.limit(limits=1, user_api="blas"):
+            for row, encoding in enumerate(self.tokenizer.encode_batch(list(texts))):
+                out[row] = self._embed(np.asarray(encoding.ids), np.asarray(encoding.type_ids))
         return out
 
     def _embed(self, ids: np.ndarray, type_ids: np.ndarray) -> np.ndarray:
