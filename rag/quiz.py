@@ -113,13 +113,15 @@ class Quiz:
 # ---------------------------------------------------------------------------- building
 
 
-def make_quiz(kb, topic: str, n: int = 5, seed: int | None = None, llm=None) -> Quiz:
-    """A quiz of up to `n` items on `topic`; the same seed (offline) gives the same quiz."""
+def make_quiz(kb, topic: str, n: int = 5, seed: int | None = None, llm=None, progress=None) -> Quiz:
+    """A quiz of up to `n` items on `topic`; the same seed (offline) gives the same quiz.
+
+    `progress` (a ProgressStore) is read for "weak spots"; by default the settings' file.
+    """
     if n < 1:
         raise ValueError(f"a quiz needs at least one item (got n={n})")
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
-    progress = _open_progress_for(kb, topic)
     resolved = resolve_topic(kb, topic, progress=progress, limit=max(n, 10))
     if not resolved.entries:
         raise ValueError(f"no questions for the topic {resolved.name!r}")
@@ -133,15 +135,6 @@ def make_quiz(kb, topic: str, n: int = 5, seed: int | None = None, llm=None) -> 
     if llm is not None and items:
         LLMItemWriter(kb, llm, random.Random(seed)).improve(quiz)
     return quiz
-
-
-def _open_progress_for(kb, topic: str):
-    from .progress import open_progress
-    from .topics import WEAK_SPOT_NAMES, _key
-
-    if _key(topic or "") not in WEAK_SPOT_NAMES:
-        return None
-    return open_progress(kb.settings)
 
 
 class ItemBuilder:
@@ -523,7 +516,9 @@ def grade_item(kb, item: QuizItem, reply, llm=None) -> Grade:
     """Grade any item: an mcq by the chosen index, an open item by its text (and focus)."""
     if item.kind == "mcq":
         return grade_choice(item, reply if isinstance(reply, int) else parse_choice(item, str(reply or "")))
-    entry = kb.retriever.entry(item.source_id) or next(e for e in kb.corpus.entries if e.source_id == item.source_id)
+    entry = kb.retriever.entry(item.source_id)
+    if entry is None:
+        raise ValueError(f"the source {item.source_id!r} of this item is no longer in the corpus; start a new quiz")
     return grade_reply(kb, entry, str(reply or ""), llm=llm, focus=item.focus)
 
 

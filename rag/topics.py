@@ -51,6 +51,10 @@ def resolve_topic(kb, topic: str, progress=None, limit: int = 50) -> Topic:
     if key in BIG_TECH_NAMES:
         return Topic("Big Tech questions", "big_tech", [e for e in entries if e.big_tech])
     if key in WEAK_SPOT_NAMES:
+        if progress is None:
+            from .progress import open_progress
+
+            progress = open_progress(kb.settings)
         return _weak_spots(entries, progress, limit)
     return _free_text(kb, text, entries)
 
@@ -60,8 +64,6 @@ def section_names(kb) -> list[str]:
 
 
 def _weak_spots(entries: list[Entry], progress, limit: int) -> Topic:
-    if progress is None:
-        return Topic("my weak spots", "weak_spots", list(entries), notice="no progress store: a mixed quiz instead")
     weak = [p.entry for p in progress.weak_spots(entries, limit=limit)]
     if weak:
         return Topic("my weak spots", "weak_spots", weak, ordered=True, notice=progress.problem)

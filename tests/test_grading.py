@@ -125,19 +125,64 @@ EXAMPLES = [
 ]
 
 
+# Written after the settings were fixed and graded once with them: the held-out check.
+HELD_OUT = [
+    ('q4', 'paraphrase', 'MLOps tackles the difficulty of getting models into production, makes experiments reproducible, lets systems scale, keeps models monitored and maintained, automates manual steps, gets data scientists and engineers working together, handles governance and compliance, and versions both data and models.'),
+    ('q4', 'partial', 'It mostly solves the problem that deploying models to production is hard and manual.'),
+    ('q4', 'other_topic', 'Canary releases route a small share of live traffic to the new model first.'),
+    ('q4', 'off_topic', 'The bakery on the corner sells croissants until noon.'),
+    ('q5', 'paraphrase', 'You start by defining the business problem, then collect the data, clean and prepare it, train models, evaluate them, deploy the chosen one, monitor it in production, and maintain or retrain it as things change.'),
+    ('q5', 'partial', 'First you collect the data and then you train the model.'),
+    ('q5', 'other_topic', "Docker containers isolate the model's dependencies from the host."),
+    ('q5', 'off_topic', 'The film won three awards at the festival last year.'),
+    ('q7', 'paraphrase', 'You need solid machine learning knowledge, good software engineering, DevOps practice with CI/CD, data engineering, cloud computing, containers and Kubernetes, monitoring and observability, problem solving, and the ability to communicate with data scientists and engineers.'),
+    ('q7', 'partial', 'Strong Python and software engineering skills, plus knowing Docker and Kubernetes.'),
+    ('q7', 'other_topic', 'A model registry stores versions of trained models with their metadata.'),
+    ('q7', 'off_topic', 'Sourdough needs a starter that is fed every day.'),
+    ('q15', 'paraphrase', 'Unit test the code, validate the data and its schema, evaluate the model on held-out data, test robustness to noisy or adversarial inputs, check fairness and bias across groups, run integration tests of the whole pipeline, test the serving infrastructure, load test for latency and throughput, and finally run an A/B test or canary in production.'),
+    ('q15', 'partial', 'Check the accuracy on a test set and run load tests on the endpoint.'),
+    ('q15', 'other_topic', "Feature engineering brings domain knowledge into the model's inputs."),
+    ('q15', 'off_topic', 'The marathon route passes through five districts of the city.'),
+    ('q18', 'paraphrase', 'Typical problems are environments that differ between training and serving, dependency conflicts, scaling under load, performance that degrades over time, limited compute or memory, hard integration with existing systems, missing monitoring and logs, security holes, messy versioning, and regulatory requirements.'),
+    ('q18', 'partial', 'The environment in production is often different from the one used for training, so things break.'),
+    ('q18', 'other_topic', 'MLflow tracks experiments, parameters and metrics of each run.'),
+    ('q18', 'off_topic', 'Parrots can live for more than fifty years.'),
+    ('q21', 'paraphrase', 'Monitoring detects when model performance degrades, catches data quality problems, keeps the service reliable, checks the model still delivers business value, supports compliance and audits, feeds improvements back, helps optimise resource use, and speeds up incident response.'),
+    ('q21', 'partial', "Without monitoring you would not notice when the model's accuracy drops."),
+    ('q21', 'other_topic', 'Packaging a model as a Python wheel makes it installable with pip.'),
+    ('q21', 'off_topic', 'The library extended its opening hours during exams.'),
+    ('q23', 'paraphrase', 'Set up monitoring infrastructure such as Prometheus and Grafana, track performance metrics against ground truth, watch data quality and drift, track latency and errors, alert on thresholds, feed labelled outcomes back for retraining, and build dashboards and reports.'),
+    ('q23', 'partial', 'I put dashboards in Grafana and alert when latency gets too high.'),
+    ('q23', 'other_topic', 'Blue-green deployment switches all traffic between two environments.'),
+    ('q23', 'off_topic', 'Our team won the quiz night at the pub.'),
+    ('q28', 'paraphrase', 'MLflow is an open-source platform for the ML lifecycle: Tracking logs parameters, metrics and artifacts of runs, Projects package code reproducibly, Models give a standard format for deployment, and the Model Registry manages versions and stages. Teams use it to manage experiments, reproduce results, collaborate, deploy and govern models.'),
+    ('q28', 'partial', 'MLflow lets you log the parameters and metrics of each training run and compare them.'),
+    ('q28', 'other_topic', 'Differential privacy adds noise so individuals cannot be identified.'),
+    ('q28', 'off_topic', 'The ferry crosses the lake every two hours in summer.'),
+    ('q31', 'paraphrase', 'Encrypt data at rest and in transit, restrict access with roles, anonymise or mask personal data, train with techniques like differential privacy or federated learning, protect the deployed model and its API with authentication and input validation, keep audit logs and compliance checks, and secure the CI/CD pipelines and containers.'),
+    ('q31', 'partial', 'Encrypt the data and control who can access it.'),
+    ('q31', 'other_topic', 'A/B testing compares two model versions on split user groups.'),
+    ('q31', 'off_topic', 'Knitting a sweater takes me about a month.'),
+    ('q34', 'paraphrase', 'Scale the data side with distributed processing like Spark and feature stores, scale training with distributed training and GPUs, scale serving with Kubernetes, autoscaling, load balancing and caching, scale pipelines with orchestration and modular design, and scale the organisation with standards, self-service platforms and automation.'),
+    ('q34', 'partial', 'Use Kubernetes to autoscale the model servers behind a load balancer.'),
+    ('q34', 'other_topic', 'Model versioning lets you roll back to an earlier model.'),
+    ('q34', 'off_topic', 'The castle was built in the twelfth century.'),
+]
+
+
 def entry_of(kb, key):
     return kb.retriever.entry(PREFIX + key)
 
 
 def entries_in_examples():
-    return sorted({key for key, _, _ in EXAMPLES})
+    return sorted({key for key, _, _ in EXAMPLES + HELD_OUT})
 
 
 @pytest.fixture(scope="module")
 def calibration(kb):
     """Every example graded once: {kind: {entry key: [grades]}} (the reference included)."""
     graded: dict[str, dict[str, list]] = {}
-    rows = [(key, "reference", entry_of(kb, key).answer) for key in entries_in_examples()] + EXAMPLES
+    rows = [(key, "reference", entry_of(kb, key).answer) for key in entries_in_examples()] + EXAMPLES + HELD_OUT
     for key, kind, reply in rows:
         graded.setdefault(kind, {}).setdefault(key, []).append(grade_reply(kb, entry_of(kb, key), reply))
     return graded
@@ -329,14 +374,18 @@ if __name__ == "__main__":  # print the calibration table
         settings = make_settings(Path(tmp))
         kb = KnowledgeBase(settings, Embedder(settings.embedding_model))
         kb.index(progress=False)
-        rows = [(key, "reference", entry_of(kb, key).answer) for key in entries_in_examples()] + EXAMPLES
-        rows += [(key, "empty", "") for key in entries_in_examples()]
+        tuned = sorted({key for key, _, _ in EXAMPLES})
+        held_out = sorted({key for key, _, _ in HELD_OUT})
+        rows = [(key, "reference", entry_of(kb, key).answer) for key in tuned] + EXAMPLES + [(key, "empty", "") for key in tuned]
+        rows += [(key, "held-out reference", entry_of(kb, key).answer) for key in held_out]
+        rows += [(key, f"held-out {kind}", reply) for key, kind, reply in HELD_OUT]
+        rows += [(key, "held-out empty", "") for key in held_out]
         by_kind: dict[str, list[float]] = {}
         for key, kind, reply in rows:
             score = grade_reply(kb, entry_of(kb, key), reply).score
             by_kind.setdefault(kind, []).append(score)
-            print(f"{kind:11} {key:14} {score:.2f}")
+            print(f"{kind:22} {key:14} {score:.2f}")
         print()
         for kind, scores in by_kind.items():
             scores.sort()
-            print(f"{kind:11} n={len(scores):2}  min {scores[0]:.2f}  median {scores[len(scores) // 2]:.2f}  max {scores[-1]:.2f}")
+            print(f"{kind:22} n={len(scores):2}  min {scores[0]:.2f}  median {scores[len(scores) // 2]:.2f}  max {scores[-1]:.2f}")
