@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -173,7 +174,7 @@ def read_markdown(path: Path) -> str:
 def content_warnings(text: str) -> list[str]:
     """What a reader of this file should know: active HTML dropped, instructions aimed at an AI."""
     warnings = []
-    active = [t for t in _markdown.parse(text) if t.type == "html_block" and _ACTIVE_HTML.search(t.content)]
+    active = [t for t in _parse_tokens(text) if t.type == "html_block" and _ACTIVE_HTML.search(t.content)]
     if active:
         tags = sorted({_ACTIVE_HTML.search(t.content).group(1).lower() for t in active})
         warnings.append(f"indexed without {len(active)} active HTML block(s) ({', '.join('<' + t + '>' for t in tags)}): not content")
@@ -186,9 +187,29 @@ def content_warnings(text: str) -> list[str]:
     return warnings
 
 
+@lru_cache(maxsize=64)
+def _parse_tokens(text: str) -> tuple:
+    """markdown-it tokens, parsed once per process per file content.
+
+    An index-status check, the retriever and the app each load the corpus; markdown-it
+    takes ~0.2 s on the founding file, which a new process would otherwise pay several times.
+    """
+    return tuple(_markdown.parse(text))
+
+
 def parse_markdown(text: str, path: Path) -> list[Entry]:
+    return list(_parse_entries(text, str(path)))
+
+
+@lru_cache(maxsize=64)
+def _parse_entries(text: str, path_text: str) -> tuple[Entry, ...]:
+    path = Path(path_text)
+    return tuple(_entries_of(text, path))
+
+
+def _entries_of(text: str, path: Path) -> list[Entry]:
     lines = text.splitlines()
-    tokens = _markdown.parse(text)
+    tokens = _parse_tokens(text)
     dropped = _markup_only_lines(tokens)
     blocks = _heading_blocks(tokens, len(lines))
     stem = path.stem
