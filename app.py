@@ -158,7 +158,7 @@ def build_index(kb, label: str) -> None:
             expanded=False,
         )
     for problem in report.problems:
-        st.warning(f"Skipped {problem}", icon=":material/warning:")
+        st.warning(problem.message, icon=":material/warning:")
     if report.rebuilt_from_corrupt:
         st.warning("The index was unreadable: it was set aside and rebuilt from the corpus.", icon=":material/warning:")
     st.session_state.passages = report.chunks
