@@ -1,7 +1,7 @@
 """MLOps Interview Tutor: the Streamlit face of `rag` (widgets, session state, layout).
 
 Run it with `make run` (or `streamlit run app.py`). Everything it shows comes from `rag`:
-settings from the environment, answers from `rag.tutor`, quizzes from `rag.quiz`, and
+settings from the environment, answers from `rag.tutor.tutor`, quizzes from `rag.study.quiz`, and
 Markdown made safe by `rag.rendering`. Heavy objects (model, store, retriever, LLM client)
 are built once per server with `st.cache_resource`; conversations and quiz rounds live in
 `st.session_state`, so they survive reruns.
@@ -273,7 +273,12 @@ def sidebar(settings: Settings, kb, llm) -> None:
             st.success(status, icon=":material/smart_toy:")
 
         st.markdown("##### Index")
-        if st.button("Rebuild index", icon=":material/refresh:", width="stretch", help="Re-read the corpus folder and embed what changed"):
+        if st.button(
+            "Rebuild index",
+            icon=":material/refresh:",
+            width="stretch",
+            help="Re-read the corpus folder and embed what changed",
+        ):
             build_index(kb, "Rebuilding the index…")
         counts = f"{len(kb.corpus.entries)} entries"
         if "passages" in st.session_state:
@@ -308,7 +313,7 @@ def new_chat() -> None:
 
 
 def chat_page(kb, llm, tab) -> None:
-    from rag.tutor import Conversation
+    from rag.tutor.tutor import Conversation
 
     st.session_state.setdefault("messages", [])
     st.session_state.setdefault("conversation", Conversation())
@@ -321,7 +326,12 @@ def chat_page(kb, llm, tab) -> None:
         head, mode_col, reset_col = st.columns([5, 3, 2], vertical_alignment="center")
         head.markdown("### Ask the tutor")
         mode_col.segmented_control(
-            "Mode", [EXPLAIN, COACH], default=EXPLAIN, key="mode", label_visibility="collapsed", required=True,
+            "Mode",
+            [EXPLAIN, COACH],
+            default=EXPLAIN,
+            key="mode",
+            label_visibility="collapsed",
+            required=True,
             help="Explain: answers from the guide. Coach: a short answer, then a question for you, checked against the source.",
         )
         reset_col.button("New chat", key="new-chat", icon=":material/add_comment:", on_click=new_chat, width="stretch")
@@ -389,7 +399,7 @@ def skip_check() -> None:
 
 @st.cache_resource(show_spinner=False)
 def tutor_for(_kb, _llm, kb_key: int, llm_key: int):
-    from rag.tutor import Tutor
+    from rag.tutor.tutor import Tutor
 
     return Tutor(_kb, _llm)
 
@@ -427,10 +437,20 @@ def sources_page(kb, tab) -> None:
             with st.container(border=True):
                 top, close = st.columns([9, 1], vertical_alignment="center")
                 top.markdown(entry_badges(entry))
-                close.button("", icon=":material/close:", key="close-focus", help="Close", on_click=go_to, args=(SOURCES,), kwargs={"source_focus": None})
+                close.button(
+                    "",
+                    icon=":material/close:",
+                    key="close-focus",
+                    help="Close",
+                    on_click=go_to,
+                    args=(SOURCES,),
+                    kwargs={"source_focus": None},
+                )
                 entry_body(entry)
         query_col, section_col = st.columns([3, 2])
-        query = query_col.text_input("Search", key="source_query", placeholder="e.g. model rollback, drift, feature store")
+        query = query_col.text_input(
+            "Search", key="source_query", placeholder="e.g. model rollback, drift, feature store"
+        )
         section = section_col.selectbox("Section", ["All sections", *retriever.sections], key="source_section")
         big_tech = st.toggle("Only questions asked at Big Tech", key="source_big_tech")
         section = None if section == "All sections" else section
@@ -442,7 +462,9 @@ def sources_page(kb, tab) -> None:
             if not hits:
                 st.info("Nothing matches: try other words or clear the filters.")
             return
-        entries = [e for e in kb.corpus.entries if (section is None or e.section == section) and (not big_tech or e.big_tech)]
+        entries = [
+            e for e in kb.corpus.entries if (section is None or e.section == section) and (not big_tech or e.big_tech)
+        ]
         st.caption(f"{len(entries)} entries")
         current = None
         for e in entries:
@@ -475,7 +497,7 @@ TOPIC_KINDS = {  # segmented-control label -> how `make_quiz` names the topic (N
 @st.cache_resource(show_spinner=False)
 def progress_store(path: str):
     """One progress store per server and file (its SQLite connection is shared under a lock)."""
-    from rag.progress import ProgressStore
+    from rag.study.progress import ProgressStore
 
     return ProgressStore(path)
 
@@ -509,7 +531,10 @@ def quiz_setup(kb, llm) -> None:
             counts = {name: sum(e.section == name for e in kb.corpus.entries) for name in sections}
             first_full = next((i for i, name in enumerate(sections) if counts[name] >= 3), 0)
             topic = st.selectbox(
-                "Section", sections, index=first_full, key="quiz_section",
+                "Section",
+                sections,
+                index=first_full,
+                key="quiz_section",
                 format_func=lambda name: f"{name} ({counts[name]} questions)",
             )
         elif kind == "Free text":
@@ -525,7 +550,7 @@ def quiz_setup(kb, llm) -> None:
     if not (topic or "").strip():
         st.warning("Type a topic first, or pick a section.", icon=":material/edit:")
         return
-    from rag.quiz import make_quiz
+    from rag.study.quiz import make_quiz
 
     try:
         with st.spinner("Writing your quiz…"):
@@ -533,7 +558,12 @@ def quiz_setup(kb, llm) -> None:
     except ValueError as exc:  # a topic the guide does not cover: say so, keep the form
         st.warning(safe_markdown(describe(exc)), icon=":material/search_off:")
         return
-    st.session_state.quiz = {"quiz": quiz, "grades": [], "graded": None, "round": st.session_state.get("quiz_rounds", 0) + 1}
+    st.session_state.quiz = {
+        "quiz": quiz,
+        "grades": [],
+        "graded": None,
+        "round": st.session_state.get("quiz_rounds", 0) + 1,
+    }
     st.session_state.quiz_rounds = st.session_state.quiz["round"]
     st.rerun()
 
@@ -545,7 +575,10 @@ def quiz_item(kb, llm, store, round_) -> None:
     graded = round_["graded"]
     key = f"{round_['round']}-{index}"
     head, stop = st.columns([5, 1], vertical_alignment="center")
-    head.progress((index + (graded is not None)) / len(quiz.items), text=f"{safe_markdown(quiz.topic)} · question {index + 1} of {len(quiz.items)}")
+    head.progress(
+        (index + (graded is not None)) / len(quiz.items),
+        text=f"{safe_markdown(quiz.topic)} · question {index + 1} of {len(quiz.items)}",
+    )
     stop.button("Stop", key="quiz-stop", type="tertiary", icon=":material/close:", on_click=end_quiz)
     if index == 0 and quiz.notice:
         st.caption(f":material/info: {safe_markdown(quiz.notice)}")
@@ -577,7 +610,7 @@ def quiz_item(kb, llm, store, round_) -> None:
                 if reply is None or (isinstance(reply, str) and not reply.strip()):
                     st.warning("Pick a choice first." if item.kind == "mcq" else "Write a few words first.")
                     return
-                from rag.quiz import grade_item
+                from rag.study.quiz import grade_item
 
                 with st.spinner("Checking against the source…"):
                     grade = grade_item(kb, item, reply, llm=llm)
@@ -587,7 +620,12 @@ def quiz_item(kb, llm, store, round_) -> None:
             return
     show_grade(kb, graded, item, key=key)
     last = index + 1 == len(quiz.items)
-    if st.button("See my results" if last else "Next question", type="primary", icon=":material/arrow_forward:", key=f"next-{key}"):
+    if st.button(
+        "See my results" if last else "Next question",
+        type="primary",
+        icon=":material/arrow_forward:",
+        key=f"next-{key}",
+    ):
         grades.append((item, graded))
         round_["graded"] = None
         st.rerun()
@@ -609,8 +647,17 @@ def show_grade(kb, grade, item, key: str) -> None:
         shown = st.success if grade.correct else st.warning if score >= 0.4 else st.error
         shown(f"**Score {score:.0%}** · {feedback}", icon=":material/grading:")
         covered, missed = st.columns(2)
-        covered.markdown("**Covered**\n\n" + ("\n".join(f"- :green[:material/check:] {safe_markdown(p)}" for p in grade.covered) or "_none yet_"))
-        missed.markdown("**Missed**\n\n" + ("\n".join(f"- :red[:material/close:] {safe_markdown(p)}" for p in grade.missed) or "_nothing: well done_"))
+        covered.markdown(
+            "**Covered**\n\n"
+            + ("\n".join(f"- :green[:material/check:] {safe_markdown(p)}" for p in grade.covered) or "_none yet_")
+        )
+        missed.markdown(
+            "**Missed**\n\n"
+            + (
+                "\n".join(f"- :red[:material/close:] {safe_markdown(p)}" for p in grade.missed)
+                or "_nothing: well done_"
+            )
+        )
     if getattr(grade, "notice", None):
         st.caption(f":material/info: {safe_markdown(grade.notice)}")
     entry = kb.retriever.entry(item.source_id)
@@ -631,15 +678,31 @@ def quiz_summary(kb, round_) -> None:
         right_col.metric("To review", str(len(grades) - right))
         st.caption(":material/save: Progress saved: the Progress tab shows your mastery and what is due.")
     for i, (item, grade) in enumerate(grades):
-        mark = ":green[:material/check_circle:]" if grade.correct else ":orange[:material/adjust:]" if grade.score >= 0.4 else ":red[:material/cancel:]"
+        mark = (
+            ":green[:material/check_circle:]"
+            if grade.correct
+            else ":orange[:material/adjust:]"
+            if grade.score >= 0.4
+            else ":red[:material/cancel:]"
+        )
         with st.expander(f"{mark} {safe_markdown(one_line(item.prompt))} · **{grade.score:.0%}**"):
             st.markdown(safe_markdown(grade.feedback))
             entry = kb.retriever.entry(item.source_id)
             if entry is not None:
                 source_card(entry, key=f"summary-{round_['round']}-{i}")
     again, other = st.columns(2)
-    again.button("New quiz", type="primary", icon=":material/restart_alt:", on_click=end_quiz, width="stretch", key="quiz-new")
-    other.button("See my progress", icon=":material/insights:", on_click=go_to, args=(PROGRESS,), kwargs={"quiz": None}, width="stretch", key="quiz-progress")
+    again.button(
+        "New quiz", type="primary", icon=":material/restart_alt:", on_click=end_quiz, width="stretch", key="quiz-new"
+    )
+    other.button(
+        "See my progress",
+        icon=":material/insights:",
+        on_click=go_to,
+        args=(PROGRESS,),
+        kwargs={"quiz": None},
+        width="stretch",
+        key="quiz-progress",
+    )
 
 
 # ------------------------------------------------------------------ progress
@@ -669,8 +732,13 @@ def progress_page(kb, settings, tab) -> None:
         due_head.markdown("#### Due for review")
         if report.due:
             practise.button(
-                "Practise these", icon=":material/play_arrow:", type="primary", on_click=go_to, args=(QUIZ,),
-                kwargs={"quiz": None, "quiz_kind": "Weak spots"}, width="stretch",
+                "Practise these",
+                icon=":material/play_arrow:",
+                type="primary",
+                on_click=go_to,
+                args=(QUIZ,),
+                kwargs={"quiz": None, "quiz_kind": "Weak spots"},
+                width="stretch",
             )
         else:
             st.caption("Nothing due: well done.")

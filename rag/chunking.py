@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .corpus import Entry
+from rag.corpus import Entry
 
 MODEL_WINDOW = 256
 SPECIAL_TOKENS = 2  # [CLS] and [SEP]
@@ -72,7 +72,9 @@ def chunk_entry(entry: Entry, count: TokenCounter, max_tokens: int = DEFAULT_CHU
     # A title may take at most half the window, so a chunk always has room for its body.
     prefix = f"{_fit(title, count, max_tokens // 2)}\n"
     budget = max_tokens - count(prefix)
-    passages: list[Chunk] = [Chunk(f"{entry.source_id}::title", entry.source_id, "title", _fit(title, count, max_tokens), "")]
+    passages: list[Chunk] = [
+        Chunk(f"{entry.source_id}::title", entry.source_id, "title", _fit(title, count, max_tokens), "")
+    ]
     for i, body in enumerate(_pack(_units(entry.answer), count, budget)):
         passages.append(Chunk(f"{entry.source_id}::chunk::{i}", entry.source_id, "chunk", prefix + body, body))
     for i, point in enumerate(entry.key_point_texts):

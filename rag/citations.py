@@ -14,7 +14,10 @@ import re
 
 FOLLOW_UPS_SENTINEL = "<<FOLLOW_UPS>>"
 
-_MARKER = re.compile(r"\[\s*(?:sources?\s*:?\s*)?([1-9]\d{0,2}(?:\s*[,;]\s*(?:sources?\s*:?\s*)?[1-9]\d{0,2})*)\s*\](?!\()", re.IGNORECASE)
+_MARKER = re.compile(
+    r"\[\s*(?:sources?\s*:?\s*)?([1-9]\d{0,2}(?:\s*[,;]\s*(?:sources?\s*:?\s*)?[1-9]\d{0,2})*)\s*\](?!\()",
+    re.IGNORECASE,
+)
 _POSSIBLE_MARKER = re.compile(r"\[\s*(?:s(?:o(?:u(?:r(?:c(?:e(?:s)?)?)?)?)?)?\s*:?\s*)?[\d,;\s]*$", re.IGNORECASE)
 _FOLLOW_UP_HEADING = re.compile(
     r"\n[ \t]*(?:<<\s*FOLLOW[_ -]?UPS?\s*>>|[#*_ ]*(?:suggested\s+)?follow[- ]?ups?(?:\s+questions?)?[*_ ]*:[*_ ]*)[ \t]*(?:\n|$)",
@@ -66,7 +69,7 @@ class MarkerFilter:
         text = self._held
         sentinel_at = text.find(FOLLOW_UPS_SENTINEL)
         if sentinel_at >= 0:
-            self._tail = text[sentinel_at + len(FOLLOW_UPS_SENTINEL):]
+            self._tail = text[sentinel_at + len(FOLLOW_UPS_SENTINEL) :]
             self._stopped = True
             text = text[:sentinel_at]
             final = True
@@ -115,7 +118,7 @@ def split_follow_ups(text: str) -> tuple[str, list[str]]:
         pass
     if match is None:
         return text, []
-    return text[: match.start()].rstrip(), parse_follow_ups(text[match.end():])
+    return text[: match.start()].rstrip(), parse_follow_ups(text[match.end() :])
 
 
 def parse_follow_ups(block: str, limit: int = 3) -> list[str]:

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from .config import Settings
+from rag.config import Settings
 
 log = logging.getLogger("rag")
 
@@ -26,7 +26,11 @@ class UserError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         settings = Settings()
         document, text = args.handler(args, settings)
@@ -66,7 +70,7 @@ def emit(text: str | None) -> int:
 
 
 def describe_error(exc: BaseException) -> str:
-    from .redact import redact
+    from rag.redact import redact
 
     message = " ".join(str(exc).split()) or type(exc).__name__
     if not is_user_error(exc):
@@ -77,19 +81,23 @@ def describe_error(exc: BaseException) -> str:
 def is_user_error(exc: BaseException) -> bool:
     from pydantic import ValidationError
 
-    from .corpus import CorpusFileError
-    from .evaluation import QuestionsFileError
-    from .retrieval import UnknownSection
-    from .store import StoreError
+    from rag.corpus import CorpusFileError
+    from rag.evaluation.retrieval import QuestionsFileError
+    from rag.retrieval import UnknownSection
+    from rag.store import StoreError
 
-    return isinstance(exc, (UserError, UnknownSection, QuestionsFileError, CorpusFileError, StoreError, ValidationError, ValueError))
+    return isinstance(
+        exc, (UserError, UnknownSection, QuestionsFileError, CorpusFileError, StoreError, ValidationError, ValueError)
+    )
 
 
 # ----------------------------------------------------------------------------- parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m rag", description="MLOps Interview Tutor: index, search, ask, quiz.")
+    parser = argparse.ArgumentParser(
+        prog="python -m rag", description="MLOps Interview Tutor: index, search, ask, quiz."
+    )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -153,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def knowledge(settings: Settings, build_if_needed: bool = True):
     """A knowledge base whose index matches the corpus (built first when missing)."""
-    from .knowledge import KnowledgeBase
+    from rag.knowledge import KnowledgeBase
 
     kb = KnowledgeBase(settings)
     if build_if_needed:
@@ -163,7 +171,9 @@ def knowledge(settings: Settings, build_if_needed: bool = True):
             for problem in report.problems:
                 print(f"warning: {problem.message}", file=sys.stderr)
             if report.rebuilt_from_corrupt:
-                print("warning: the index was unreadable; it was set aside and rebuilt from the corpus", file=sys.stderr)
+                print(
+                    "warning: the index was unreadable; it was set aside and rebuilt from the corpus", file=sys.stderr
+                )
     return kb
 
 
@@ -186,7 +196,7 @@ def check_k(k: int | None, settings: Settings) -> int:
 
 
 def cmd_index(args, settings):
-    from .knowledge import KnowledgeBase
+    from rag.knowledge import KnowledgeBase
 
     report = KnowledgeBase(settings).index(progress=True)
     for problem in report.problems:
@@ -211,10 +221,12 @@ def cmd_search(args, settings):
 
 
 def cmd_ask(args, settings):
-    from .llm import make_llm
-    from .tutor import Tutor
+    from rag.llm import make_llm
+    from rag.tutor.tutor import Tutor
 
-    question = sys.stdin.buffer.read().decode("utf-8", "replace") if args.question == "-" else args.question  # "-": too long for argv
+    question = (
+        sys.stdin.buffer.read().decode("utf-8", "replace") if args.question == "-" else args.question
+    )  # "-": too long for argv
     question = require_text(question, "question")
     kb = knowledge(settings)
     llm = None if args.offline else make_llm(settings)
@@ -223,8 +235,8 @@ def cmd_ask(args, settings):
 
 
 def cmd_quiz(args, settings):
-    from .llm import make_llm
-    from .quiz import make_quiz, run_interactive
+    from rag.llm import make_llm
+    from rag.study.quiz import make_quiz, run_interactive
 
     require_text(args.topic, "topic")
     if args.n < 1 or args.n > 50:
@@ -239,8 +251,8 @@ def cmd_quiz(args, settings):
 
 
 def cmd_grade(args, settings):
-    from .grading import grade_reply
-    from .llm import make_llm
+    from rag.llm import make_llm
+    from rag.study.grading import grade_reply
 
     kb = knowledge(settings)
     entry = kb.retriever.entry(args.source_id)
@@ -252,7 +264,7 @@ def cmd_grade(args, settings):
 
 
 def cmd_progress(args, settings):
-    from .progress import open_progress
+    from rag.study.progress import open_progress
 
     kb = knowledge(settings)
     report = open_progress(settings).report(kb.corpus.entries)
@@ -260,7 +272,7 @@ def cmd_progress(args, settings):
 
 
 def cmd_eval_retrieval(args, settings):
-    from .evaluation import evaluate_retrieval, load_questions
+    from rag.evaluation.retrieval import evaluate_retrieval, load_questions
 
     questions = load_questions(args.questions)
     kb = knowledge(settings)
@@ -268,13 +280,15 @@ def cmd_eval_retrieval(args, settings):
     text = f"{args.method}: n={metrics['n']} hit@1={metrics['hit@1']:.3f} hit@3={metrics['hit@3']:.3f} hit@5={metrics['hit@5']:.3f} MRR={metrics['mrr']:.3f}"
     if args.misses:
         misses = [d for d in details if d["rank"] != 1]
-        text += "\n" + "\n".join(f"rank {d['rank']}: {d['question']} expected {d['expected']} got {d['top']}" for d in misses)
+        text += "\n" + "\n".join(
+            f"rank {d['rank']}: {d['question']} expected {d['expected']} got {d['top']}" for d in misses
+        )
     return metrics, text
 
 
 def cmd_eval_answers(args, settings):
-    from .answer_eval import evaluate_answers
-    from .llm import make_llm
+    from rag.evaluation.answers import evaluate_answers
+    from rag.llm import make_llm
 
     kb = knowledge(settings)
     llm = None if args.offline else make_llm(settings)
@@ -283,7 +297,7 @@ def cmd_eval_answers(args, settings):
 
 
 def cmd_bench(args, settings):
-    from .bench import run_bench
+    from rag.evaluation.bench import run_bench
 
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]

@@ -28,9 +28,7 @@ class Settings(BaseSettings):
 
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
-    chat_model: str = Field(
-        default="gpt-4o-mini", validation_alias=AliasChoices("RAG_CHAT_MODEL", "OPENAI_MODEL")
-    )
+    chat_model: str = Field(default="gpt-4o-mini", validation_alias=AliasChoices("RAG_CHAT_MODEL", "OPENAI_MODEL"))
     llm_timeout_s: float = Field(default=30.0, validation_alias="RAG_LLM_TIMEOUT", gt=0, le=300)
     llm_max_retries: int = Field(default=2, validation_alias="RAG_LLM_MAX_RETRIES", ge=0, le=10)
 

@@ -159,7 +159,9 @@ class CorpusFileError(ValueError):
 def read_markdown(path: Path) -> str:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise CorpusFileError(f"too large ({size / 1e6:.1f} MB, limit {MAX_FILE_BYTES / 1e6:.0f} MB); split it into smaller files")
+        raise CorpusFileError(
+            f"too large ({size / 1e6:.1f} MB, limit {MAX_FILE_BYTES / 1e6:.0f} MB); split it into smaller files"
+        )
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -177,7 +179,9 @@ def content_warnings(text: str) -> list[str]:
     active = [t for t in _parse_tokens(text) if t.type == "html_block" and _ACTIVE_HTML.search(t.content)]
     if active:
         tags = sorted({_ACTIVE_HTML.search(t.content).group(1).lower() for t in active})
-        warnings.append(f"indexed without {len(active)} active HTML block(s) ({', '.join('<' + t + '>' for t in tags)}): not content")
+        warnings.append(
+            f"indexed without {len(active)} active HTML block(s) ({', '.join('<' + t + '>' for t in tags)}): not content"
+        )
     injection = _INSTRUCTIONS_TO_AI.search(text)
     if injection:
         warnings.append(
@@ -241,13 +245,17 @@ def _qa_entries(blocks, tokens, lines, dropped, references, path) -> list[Entry]
 def _note_entries(blocks, tokens, lines, dropped, stem, path) -> list[Entry]:
     entries: list[Entry] = []
     if not blocks:
-        blocks = [_Block(level=1, heading=stem.replace("-", " ").replace("_", " "), start=0, end=len(lines), parent_titles=[])]
+        blocks = [
+            _Block(level=1, heading=stem.replace("-", " ").replace("_", " "), start=0, end=len(lines), parent_titles=[])
+        ]
     else:
         first_heading_line = blocks[0].start - 1
         if any(line.strip() for line in lines[:first_heading_line]):
             blocks.insert(0, _Block(1, stem.replace("-", " ").replace("_", " "), 0, first_heading_line, []))
     for block in blocks:
-        if _NOT_CONTENT_HEADINGS.match(_clean_heading(block.heading)) or _REFERENCES_HEADING.match(_clean_heading(block.heading)):
+        if _NOT_CONTENT_HEADINGS.match(_clean_heading(block.heading)) or _REFERENCES_HEADING.match(
+            _clean_heading(block.heading)
+        ):
             continue
         section = _clean_heading(block.parent_titles[-1]) if block.parent_titles else stem
         entry = _make_entry(block, tokens, lines, dropped, {}, path, block.heading, None, section)
@@ -311,7 +319,7 @@ def _key_points(tokens, lines, block) -> tuple[list[str], list[str]]:
         label = "".join(bold).strip().rstrip(":").strip()
         if not label or label.lower() in {l.lower() for l in labels}:
             continue
-        item_text = " ".join(line.strip() for line in lines[start:min(end, block.end)] if line.strip())
+        item_text = " ".join(line.strip() for line in lines[start : min(end, block.end)] if line.strip())
         item_text = re.sub(r"^(?:[-*+]|\d+[.)])\s+", "", item_text)
         labels.append(label)
         texts.append(item_text)

@@ -92,7 +92,7 @@ class Embedder:
 
 
 def _load_numpy_encoder(model_name_or_path: str):
-    from .numpy_encoder import NumpyEncoder, supports
+    from rag.numpy_encoder import NumpyEncoder, supports
 
     if not supports(model_name_or_path):
         return False

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .chunking import Chunk, chunk_entries, token_counter
-from .config import Settings
-from .corpus import Corpus, CorpusFileError, CorpusProblem, Entry, load_corpus
-from .embeddings import Embedder
-from .store import StoreError, VectorStore, collection_name, forget_client, open_client
+from rag.chunking import Chunk, chunk_entries, token_counter
+from rag.config import Settings
+from rag.corpus import Corpus, CorpusFileError, CorpusProblem, Entry, load_corpus
+from rag.embeddings import Embedder
+from rag.store import StoreError, VectorStore, collection_name, forget_client, open_client
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,12 @@ class IndexReport:
     rebuilt_from_corrupt: bool = False
 
     def to_json(self) -> dict:
-        out = {"entries": self.entries, "chunks": self.chunks, "embedded": self.embedded, "seconds": round(self.seconds, 3)}
+        out = {
+            "entries": self.entries,
+            "chunks": self.chunks,
+            "embedded": self.embedded,
+            "seconds": round(self.seconds, 3),
+        }
         out["removed"] = self.removed
         if self.problems:
             out["problems"] = [str(p) for p in self.problems]
@@ -128,7 +133,9 @@ def build_index(
 def _build_locked(settings, embedder, progress, on_progress, started) -> IndexReport:
     if not settings.corpus_dir.is_dir():
         # Indexing "nothing" would delete every stored passage because of a mistyped path.
-        raise CorpusFileError(f"corpus directory not found: {settings.corpus_dir} (set RAG_CORPUS_DIR to a folder of .md files)")
+        raise CorpusFileError(
+            f"corpus directory not found: {settings.corpus_dir} (set RAG_CORPUS_DIR to a folder of .md files)"
+        )
     corpus, chunks = corpus_passages(settings)
     rebuilt = False
     if not settings.chroma_host and not (settings.index_dir / "chroma.sqlite3").exists():
@@ -169,7 +176,7 @@ def _build_locked(settings, embedder, progress, on_progress, started) -> IndexRe
     )
 
 
-def _embed_with_progress(embedder: Embedder, texts: list[str], progress: bool, on_progress) -> "np.ndarray":
+def _embed_with_progress(embedder: Embedder, texts: list[str], progress: bool, on_progress) -> np.ndarray:
     import numpy as np
     from tqdm import tqdm
 

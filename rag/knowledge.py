@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 
-from .config import Settings
-from .corpus import Corpus, load_corpus
-from .embeddings import Embedder
-from .indexing import IndexReport, IndexStatus, build_index, index_status, open_store
-from .retrieval import HybridRetriever
-from .store import StoreError, VectorStore
-
+from rag.config import Settings
+from rag.corpus import Corpus, load_corpus
+from rag.embeddings import Embedder
+from rag.indexing import IndexReport, IndexStatus, build_index, index_status, open_store
+from rag.retrieval import HybridRetriever
+from rag.store import StoreError, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +71,11 @@ class KnowledgeBase:
             return self._retriever
 
     def status(self) -> IndexStatus:
-        if self._store is not None and not self.settings.chroma_host and not (self.settings.index_dir / "chroma.sqlite3").exists():
+        if (
+            self._store is not None
+            and not self.settings.chroma_host
+            and not (self.settings.index_dir / "chroma.sqlite3").exists()
+        ):
             self._store = None  # the index directory was deleted under this process
         return index_status(self.settings, self.store if self._store else None)
 

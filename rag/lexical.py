@@ -16,7 +16,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from .spelling import Vocabulary
+from rag.spelling import Vocabulary
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -44,7 +44,9 @@ class LexicalIndex:
         if not self.size:
             return np.zeros(0, dtype=np.float32)
         words = [self._correct(w.lower()) for w in _WORD.findall(query)]
-        tokens = bm25s.tokenize(" ".join(words), stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False)
+        tokens = bm25s.tokenize(
+            " ".join(words), stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False
+        )
         known = [t for t in (tokens[0] if tokens else []) if t in self._stem_vocab]
         if not known:
             return np.zeros(self.size, dtype=np.float32)

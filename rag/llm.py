@@ -22,8 +22,8 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ValidationError
 
-from .config import Settings
-from .redact import redact
+from rag.config import Settings
+from rag.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,10 @@ class ChatLLM:
             log.info("invalid JSON from the model (attempt %d): %s", attempt + 1, problem)
             messages = messages + [
                 {"role": "assistant", "content": reply[:4000]},
-                {"role": "user", "content": f"That was not valid: {problem}. Reply again with only the JSON object, following the requested fields exactly."},
+                {
+                    "role": "user",
+                    "content": f"That was not valid: {problem}. Reply again with only the JSON object, following the requested fields exactly.",
+                },
             ]
         raise LLMError(f"the model at {self.host} did not return valid JSON twice ({problem})")
 
@@ -148,7 +151,11 @@ class ChatLLM:
         import openai
 
         where = self.host
-        retries = f" after {self.max_retries} {'retry' if self.max_retries == 1 else 'retries'}" if self.max_retries and retried else ""
+        retries = (
+            f" after {self.max_retries} {'retry' if self.max_retries == 1 else 'retries'}"
+            if self.max_retries and retried
+            else ""
+        )
         status = None
         if isinstance(exc, openai.APITimeoutError):
             text = f"the model at {where} did not answer within {self.attempt_timeout_s:.0f} s{retries}"
@@ -164,7 +171,9 @@ class ChatLLM:
         elif isinstance(exc, openai.APIStatusError):
             status = exc.status_code
             detail = _short(getattr(exc, "message", "") or "")
-            text = f"the model at {where} failed (HTTP {status}){retries}" + (f": {detail}" if detail and status < 500 else "")
+            text = f"the model at {where} failed (HTTP {status}){retries}" + (
+                f": {detail}" if detail and status < 500 else ""
+            )
         elif isinstance(exc, openai.APIConnectionError):
             text = f"the connection to the model at {where} failed or broke mid-answer{retries}"
         elif isinstance(exc, (json.JSONDecodeError, openai.APIResponseValidationError)):

@@ -77,7 +77,9 @@ class NumpyEncoder:
         # Linear layers stored (in, out) and contiguous: BLAS reads them ~1.7x faster than a transposed view
         self._linear_weights = {
             k.removesuffix(".weight"): np.ascontiguousarray(weights.pop(k).T)
-            for k in [k for k, v in weights.items() if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2]
+            for k in [
+                k for k, v in weights.items() if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2
+            ]
         }
         self.w = weights
         self.dimension = int(config["hidden_size"])

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .citations import FOLLOW_UPS_SENTINEL
-from .corpus import Entry
+from rag.citations import FOLLOW_UPS_SENTINEL
+from rag.corpus import Entry
 
 MAX_SOURCE_CHARS = 3000
 MAX_HISTORY_ANSWER_CHARS = 700
@@ -65,7 +65,9 @@ def format_source(marker: int, entry: Entry) -> str:
     return f'<source number="{marker}" title="{title}" section="{section}">\n{defuse(body)}\n</source>'
 
 
-def answer_messages(question: str, sources: Sequence[Entry], style: str = "explain", history: Sequence[tuple[str, str]] = ()) -> list[dict]:
+def answer_messages(
+    question: str, sources: Sequence[Entry], style: str = "explain", history: Sequence[tuple[str, str]] = ()
+) -> list[dict]:
     """System rules, a bounded history (question, answer) and the numbered sources + question."""
     messages = [{"role": "system", "content": f"{SYSTEM_RULES}\n\n{STYLE_RULES.get(style, STYLE_RULES['explain'])}"}]
     for asked, answered in history:
@@ -92,7 +94,14 @@ def rewrite_messages(history: Sequence[tuple[str, str]], message: str) -> list[d
         lines.append(f"Tutor: {defuse(_clip(answered, 300))}")
     return [
         {"role": "system", "content": REWRITE_SYSTEM},
-        {"role": "user", "content": "<history>\n" + "\n".join(lines) + "\n</history>\n\n<message>\n" + defuse(message) + "\n</message>"},
+        {
+            "role": "user",
+            "content": "<history>\n"
+            + "\n".join(lines)
+            + "\n</history>\n\n<message>\n"
+            + defuse(message)
+            + "\n</message>",
+        },
     ]
 
 

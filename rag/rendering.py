@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from .corpus import Entry, Origin
-from .redact import redact
+from rag.corpus import Entry, Origin
+from rag.redact import redact
 
 OFFLINE_STATUS = "Offline tutor: set OPENAI_API_KEY or OPENAI_BASE_URL for LLM answers"
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .corpus import Entry
-from .embeddings import Embedder
-from .lexical import LexicalIndex
-from .store import StoredPassages, VectorStore
+from rag.corpus import Entry
+from rag.embeddings import Embedder
+from rag.lexical import LexicalIndex
+from rag.store import StoredPassages, VectorStore
 
 KINDS = ("title", "chunk", "point")
 METHODS = ("dense", "bm25", "hybrid")
@@ -75,7 +75,9 @@ class Hit:
 
 
 _SPACES = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")  # surrogates: undecodable argv bytes
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)  # surrogates: undecodable argv bytes
 _EXPANSIONS = {
     r"\bci/?cd\b": "CI/CD continuous integration continuous deployment",
     r"\ba/?b test(s|ing)?\b": "A/B testing",
@@ -161,7 +163,9 @@ class HybridRetriever:
             for kind in KINDS:  # best similarity per entry: one reduceat per view, no ufunc.at
                 rows, owners, starts = self._kind_groups[kind]
                 if len(rows):
-                    dense_parts[kind][owners] = np.maximum(dense_parts[kind][owners], np.maximum.reduceat(sims[rows], starts))
+                    dense_parts[kind][owners] = np.maximum(
+                        dense_parts[kind][owners], np.maximum.reduceat(sims[rows], starts)
+                    )
         lexical = np.zeros(n, dtype=np.float32)
         if method in ("bm25", "hybrid"):
             raw = self.lexical.scores(query)

@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from fake_llm import FakeLLM
+
 from rag.config import Settings
 from rag.embeddings import Embedder
 

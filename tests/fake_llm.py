@@ -60,7 +60,7 @@ def _count_tokens(text: str) -> int:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive + chunked streaming, like the real API
     server_version = "FakeLLM/1.0"
-    fake: "FakeLLM"  # set on the per-instance subclass
+    fake: FakeLLM  # set on the per-instance subclass
 
     # Never print anything (the default logs request lines to stderr).
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
@@ -118,11 +118,15 @@ class _Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------------ routes
     def do_GET(self) -> None:
         if self.path.split("?")[0].rstrip("/") in ("/v1/models", "/models"):
-            self._send_json(200, {
-                "object": "list",
-                "data": [{"id": self.fake.model, "object": "model",
-                          "created": int(time.time()), "owned_by": "fake-llm"}],
-            })
+            self._send_json(
+                200,
+                {
+                    "object": "list",
+                    "data": [
+                        {"id": self.fake.model, "object": "model", "created": int(time.time()), "owned_by": "fake-llm"}
+                    ],
+                },
+            )
         else:
             self._send_json(404, _error_body(404, f"Unknown path {self.path}"))
 
@@ -161,27 +165,48 @@ class _Handler(BaseHTTPRequestHandler):
         model = body.get("model") or self.fake.model
         cid = "chatcmpl-" + uuid.uuid4().hex[:24]
         created = int(time.time())
-        prompt_tokens = sum(_count_tokens(str(m.get("content") or ""))
-                            for m in body.get("messages") or [] if isinstance(m, dict))
-        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": _count_tokens(text),
-                 "total_tokens": prompt_tokens + _count_tokens(text)}
+        prompt_tokens = sum(
+            _count_tokens(str(m.get("content") or "")) for m in body.get("messages") or [] if isinstance(m, dict)
+        )
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": _count_tokens(text),
+            "total_tokens": prompt_tokens + _count_tokens(text),
+        }
 
         if not stream:
-            self._send_json(200, {
-                "id": cid, "object": "chat.completion", "created": created, "model": model,
-                "system_fingerprint": "fp_fake",
-                "choices": [{"index": 0, "logprobs": None, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": text, "refusal": None}}],
-                "usage": usage,
-            })
+            self._send_json(
+                200,
+                {
+                    "id": cid,
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": model,
+                    "system_fingerprint": "fp_fake",
+                    "choices": [
+                        {
+                            "index": 0,
+                            "logprobs": None,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": text, "refusal": None},
+                        }
+                    ],
+                    "usage": usage,
+                },
+            )
             return
 
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
 
         def chunk(delta: dict, finish: str | None) -> dict:
-            c = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-                 "system_fingerprint": "fp_fake",
-                 "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+            c = {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "system_fingerprint": "fp_fake",
+                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+            }
             if include_usage:
                 c["usage"] = None
             return c
@@ -207,17 +232,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._sse(c)
         self._sse(chunk({}, "stop"))
         if include_usage:
-            self._sse({"id": cid, "object": "chat.completion.chunk", "created": created,
-                       "model": model, "system_fingerprint": "fp_fake", "choices": [],
-                       "usage": usage})
+            self._sse(
+                {
+                    "id": cid,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "system_fingerprint": "fp_fake",
+                    "choices": [],
+                    "usage": usage,
+                }
+            )
         self._sse("[DONE]")
         self._end_chunked()
 
 
 def _error_body(status: int, message: str | None = None) -> dict:
     etype, code = _ERROR_KINDS.get(status, ("server_error", "server_error"))
-    return {"error": {"message": message or f"Fake LLM error (HTTP {status})",
-                      "type": etype, "param": None, "code": code}}
+    return {
+        "error": {"message": message or f"Fake LLM error (HTTP {status})", "type": etype, "param": None, "code": code}
+    }
 
 
 class _Server(ThreadingHTTPServer):
@@ -243,9 +277,9 @@ class FakeLLM:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._httpd = _Server((host, port), handler)
         self.host, self.port = self._httpd.server_address[:2]
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name=f"FakeLLM:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"FakeLLM:{self.port}", daemon=True
+        )
         self._thread.start()
 
     # ------------------------------------------------------------------ info
@@ -271,7 +305,8 @@ class FakeLLM:
         """
         with self._lock:
             return bool(self.request_headers) and all(
-                h.get("authorization") == f"Bearer {key}" for h in self.request_headers)
+                h.get("authorization") == f"Bearer {key}" for h in self.request_headers
+            )
 
     def __repr__(self) -> str:  # deliberately omits headers
         return f"<FakeLLM {self.base_url} calls={len(self.requests)}>"
@@ -290,8 +325,7 @@ class FakeLLM:
             self._replies = texts
         return self
 
-    def fail(self, status: int, times: int | None = None, body: Any = None,
-             headers: dict | None = None) -> FakeLLM:
+    def fail(self, status: int, times: int | None = None, body: Any = None, headers: dict | None = None) -> FakeLLM:
         """Answer the next ``times`` requests (None = all) with HTTP ``status``.
 
         429 defaults to ``retry-after: 0`` and every status to ``retry-after-ms: 1`` so
@@ -391,9 +425,14 @@ class FakeLLM:
         with self._lock:
             self.requests.append(body)
             self.request_headers.append(headers)
-            plan: dict[str, Any] = {"stall": self._stall, "fail": None, "garbage": self._garbage,
-                                    "cut_after": self._cut_after, "cut_abort": self._cut_abort,
-                                    "text": ""}
+            plan: dict[str, Any] = {
+                "stall": self._stall,
+                "fail": None,
+                "garbage": self._garbage,
+                "cut_after": self._cut_after,
+                "cut_abort": self._cut_abort,
+                "text": "",
+            }
             if self._fail is not None:
                 plan["fail"] = self._fail
                 if self._fail_times is not None:
@@ -408,6 +447,5 @@ class FakeLLM:
         except Exception as exc:  # surface the test bug instead of hanging the client
             with self._lock:
                 self.errors.append(exc)
-            plan["fail"] = (500, _error_body(500, f"reply callable raised {exc!r}"),
-                            {"x-should-retry": "false"})
+            plan["fail"] = (500, _error_body(500, f"reply callable raised {exc!r}"), {"x-should-retry": "false"})
         return plan

@@ -16,8 +16,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import make_settings
+
 from rag.indexing import build_index
 from rag.knowledge import KnowledgeBase
 

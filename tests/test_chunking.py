@@ -8,8 +8,8 @@ so "fits" means "the model reads every word of it", not "our counter agrees with
 from __future__ import annotations
 
 import pytest
-
 from conftest import CORPUS
+
 from rag.chunking import MODEL_WINDOW, chunk_entries, chunk_entry, token_counter
 from rag.corpus import Entry, load_corpus
 

@@ -15,8 +15,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import CORPUS, REPO
+
 from rag.cli import build_parser, main
 
 DEV_SET = REPO / "eval" / "retrieval_dev.jsonl"
@@ -178,12 +178,16 @@ def test_k_zero_is_refused(cli):
 
 def test_a_missing_questions_file_is_refused(cli, tmp_path):
     missing = tmp_path / "no-such-questions.jsonl"
-    assert_one_line_error(cli("eval", "retrieval", "--questions", str(missing), "--json"), "no-such-questions.jsonl", "not found")
+    assert_one_line_error(
+        cli("eval", "retrieval", "--questions", str(missing), "--json"), "no-such-questions.jsonl", "not found"
+    )
 
 
 def test_a_malformed_questions_file_names_the_line(cli, tmp_path):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"question": "what is drift?", "expected": [8]}\n\n{"question": "oops", "expected": [8\n', encoding="utf-8")
+    bad.write_text(
+        '{"question": "what is drift?", "expected": [8]}\n\n{"question": "oops", "expected": [8\n', encoding="utf-8"
+    )
     assert_one_line_error(cli("eval", "retrieval", "--questions", str(bad), "--json"), "bad.jsonl:3")
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import CORPUS
+
 from rag.corpus import load_corpus
 
 FOUNDING = CORPUS / "mlops-interview-questions.md"
@@ -153,7 +153,9 @@ def test_a_users_notes_file_is_split_by_its_headings(tmp_path):
 
 
 def test_a_notes_file_without_headings_is_one_entry_named_after_the_file(tmp_path):
-    (tmp_path / "feature_store_notes.md").write_text("Feature stores serve the same features online and offline.\n", encoding="utf-8")
+    (tmp_path / "feature_store_notes.md").write_text(
+        "Feature stores serve the same features online and offline.\n", encoding="utf-8"
+    )
     (entry,) = load_corpus(tmp_path).entries
     assert entry.title == "feature store notes"
     assert entry.answer == "Feature stores serve the same features online and offline."

@@ -6,7 +6,6 @@ import time
 
 import openai
 import pytest
-
 from fake_llm import FakeLLM
 
 pytestmark = pytest.mark.timeout(15)
@@ -26,8 +25,7 @@ def _close_clients():
 
 
 def client(server, max_retries=0, timeout=5.0, base_url=None):
-    c = openai.OpenAI(base_url=base_url or server.base_url, api_key=KEY,
-                      max_retries=max_retries, timeout=timeout)
+    c = openai.OpenAI(base_url=base_url or server.base_url, api_key=KEY, max_retries=max_retries, timeout=timeout)
     _clients.append(c)
     return c
 
@@ -37,8 +35,7 @@ def ask(server, **kw):
 
 
 def stream(server, **kw):
-    return client(server, **kw).chat.completions.create(
-        model="gpt-test", messages=MESSAGES, stream=True)
+    return client(server, **kw).chat.completions.create(model="gpt-test", messages=MESSAGES, stream=True)
 
 
 def test_non_stream_reply(fake_llm):
@@ -75,9 +72,11 @@ def test_stream_reply(fake_llm):
 
 def test_stream_include_usage(fake_llm):
     fake_llm.reply("a b c")
-    chunks = list(client(fake_llm).chat.completions.create(
-        model="gpt-test", messages=MESSAGES, stream=True,
-        stream_options={"include_usage": True}))
+    chunks = list(
+        client(fake_llm).chat.completions.create(
+            model="gpt-test", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+        )
+    )
     assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == 3
     assert chunks[-2].choices[0].finish_reason == "stop"
 
@@ -92,8 +91,7 @@ def test_queued_replies_last_repeats(fake_llm):
 def test_callable_reply_sees_the_request(fake_llm):
     fake_llm.reply(lambda body: "echo: " + body["messages"][-1]["content"])
     assert ask(fake_llm).choices[0].message.content == "echo: What is model drift?"
-    assert "".join(c.choices[0].delta.content or "" for c in stream(fake_llm)) == \
-        "echo: What is model drift?"
+    assert "".join(c.choices[0].delta.content or "" for c in stream(fake_llm)) == "echo: What is model drift?"
 
 
 def test_callable_that_raises_is_a_500_and_recorded(fake_llm):
@@ -132,8 +130,9 @@ def test_fail_times_then_recovers(fake_llm):
 
 
 def test_fail_custom_body_and_no_retry_statuses(fake_llm):
-    fake_llm.fail(401, body={"error": {"message": "bad key", "type": "invalid_request_error",
-                                       "code": "invalid_api_key"}})
+    fake_llm.fail(
+        401, body={"error": {"message": "bad key", "type": "invalid_request_error", "code": "invalid_api_key"}}
+    )
     with pytest.raises(openai.AuthenticationError, match="bad key"):
         ask(fake_llm, max_retries=2)
     assert fake_llm.calls == 1  # 4xx (other than 408/409/429) is not retried
@@ -213,5 +212,4 @@ def test_reset_and_models(fake_llm):
 def test_plain_chat_completions_path(fake_llm):
     fake_llm.reply("no v1 prefix")
     c = client(fake_llm, base_url=fake_llm.base_url.removesuffix("/v1"))
-    assert c.chat.completions.create(model="m", messages=MESSAGES).choices[0].message.content \
-        == "no v1 prefix"
+    assert c.chat.completions.create(model="m", messages=MESSAGES).choices[0].message.content == "no v1 prefix"

@@ -8,8 +8,8 @@ file takes exactly its passages with it.
 from __future__ import annotations
 
 import pytest
-
 from conftest import make_settings
+
 from rag.chunking import chunk_entries, token_counter
 from rag.corpus import load_corpus
 from rag.embeddings import Embedder
@@ -70,7 +70,10 @@ def test_a_second_index_embeds_nothing_and_never_loads_the_model(settings, index
 def test_editing_one_entry_re_embeds_only_its_passages(settings, indexed, embedder):
     before = stored_hashes(settings)
     qa = settings.corpus_dir / "qa.md"
-    qa.write_text(qa.read_text(encoding="utf-8").replace("Use thresholds on metrics.", "Page on-call when error rates double."), encoding="utf-8")
+    qa.write_text(
+        qa.read_text(encoding="utf-8").replace("Use thresholds on metrics.", "Page on-call when error rates double."),
+        encoding="utf-8",
+    )
     assert index_status(settings).state == "stale"
 
     report = build_index(settings, embedder, progress=False)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 
 import pytest
+from conftest import make_settings
 from pydantic import BaseModel
 
-from conftest import make_settings
 from rag.llm import ChatLLM, LLMError, make_llm
 
 FAKE_KEY = "sk-test-SUPERSECRET-1234567890"
@@ -20,7 +20,12 @@ MESSAGES = [{"role": "user", "content": "What is drift?"}]
 
 
 def llm_for(server, tmp_path, **env) -> ChatLLM:
-    values = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": FAKE_KEY, "RAG_LLM_TIMEOUT": "1", "RAG_LLM_MAX_RETRIES": "0"}
+    values = {
+        "OPENAI_BASE_URL": server.base_url,
+        "OPENAI_API_KEY": FAKE_KEY,
+        "RAG_LLM_TIMEOUT": "1",
+        "RAG_LLM_MAX_RETRIES": "0",
+    }
     values.update(env)
     return make_llm(make_settings(tmp_path, **values))
 
@@ -40,7 +45,10 @@ def test_describe_names_model_and_server_but_not_the_key(fake_llm, tmp_path):
     llm = llm_for(fake_llm, tmp_path, RAG_CHAT_MODEL="tiny-model")
     assert llm.describe() == f"tiny-model at {fake_llm.base_url}"
     assert FAKE_KEY not in repr(llm)
-    assert make_llm(make_settings(tmp_path, OPENAI_API_KEY=FAKE_KEY)).describe() == "gpt-4o-mini at https://api.openai.com/v1"
+    assert (
+        make_llm(make_settings(tmp_path, OPENAI_API_KEY=FAKE_KEY)).describe()
+        == "gpt-4o-mini at https://api.openai.com/v1"
+    )
 
 
 def test_stream_yields_the_reply_in_pieces_and_sends_the_key(fake_llm, tmp_path):

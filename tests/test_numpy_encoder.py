@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import numpy as np
-
 from conftest import CORPUS, make_settings
+
 from rag.chunking import chunk_entries, token_counter
 from rag.corpus import load_corpus
 from rag.numpy_encoder import NumpyEncoder, supports

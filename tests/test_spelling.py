@@ -6,9 +6,30 @@ import random
 from rag.spelling import Vocabulary
 
 WORDS = [
-    "mlflow", "monitoring", "kubernetes", "deployment", "drift", "feature", "features", "pipeline",
-    "pipelines", "registry", "retraining", "rollback", "canary", "shadow", "latency", "throughput",
-    "naïve", "données", "模型部署", "a_b_testing", "k8s", "s3", "versioning", "reproducibility",
+    "mlflow",
+    "monitoring",
+    "kubernetes",
+    "deployment",
+    "drift",
+    "feature",
+    "features",
+    "pipeline",
+    "pipelines",
+    "registry",
+    "retraining",
+    "rollback",
+    "canary",
+    "shadow",
+    "latency",
+    "throughput",
+    "naïve",
+    "données",
+    "模型部署",
+    "a_b_testing",
+    "k8s",
+    "s3",
+    "versioning",
+    "reproducibility",
 ]
 
 

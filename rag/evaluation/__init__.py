@@ -1,0 +1,1 @@
+"""Measurement: retrieval, answers, grading and speed."""

@@ -1,0 +1,1 @@
+"""Study: rubric points, the one grader, quiz items, topics and progress."""

@@ -1,0 +1,409 @@
+"""Study progress: every attempt, mastery per entry and per section, and a Leitner schedule.
+
+SQLite under `RAG_DATA_DIR` (`progress.sqlite3`), in WAL mode, one transaction per
+attempt (the attempt row and the entry's schedule together), so a crash loses at most the
+attempt being written and never leaves the two disagreeing.
+
+Leitner boxes, per entry: a good score (>= 0.8) moves the entry up a box, a poor one
+(< 0.5) back to box 1, anything between keeps it where it is; a box says how long until the
+entry is due again (box 1: now, then 1, 3, 7 and 21 days). Mastery of an entry is the mean
+of its last three scores; of a section, the mean over its entries with unseen ones counting
+0 (what you have not practised you have not mastered).
+
+A progress file that is corrupt or held by another process is never replaced by a fresh
+empty one: the store says what is wrong (`problem`) and keeps this session's attempts in
+memory, so a quiz still works and the file is left for the user to inspect or restore.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rag.corpus import Entry
+
+log = logging.getLogger(__name__)
+
+BOX_INTERVAL_DAYS = {1: 0, 2: 1, 3: 3, 4: 7, 5: 21}
+PROMOTE_AT = 0.8
+DEMOTE_BELOW = 0.5
+MASTERY_WINDOW = 3
+MASTERED_AT = 0.8
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY,
+    item_id TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    section TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    score REAL NOT NULL CHECK (score >= 0 AND score <= 1),
+    answered_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_by_source ON attempts (source_id, answered_at);
+CREATE TABLE IF NOT EXISTS schedule (
+    source_id TEXT PRIMARY KEY,
+    box INTEGER NOT NULL,
+    due_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    item_id: str
+    source_id: str
+    section: str
+    kind: str
+    score: float
+    answered_at: float
+
+    def to_json(self) -> dict:
+        return {
+            "item_id": self.item_id,
+            "source_id": self.source_id,
+            "section": self.section,
+            "kind": self.kind,
+            "score": round(self.score, 3),
+            "answered_at": _iso(self.answered_at),
+        }
+
+
+@dataclass
+class EntryProgress:
+    entry: Entry
+    attempts: int = 0
+    mastery: float = 0.0
+    box: int | None = None  # None: never attempted
+    due_at: float | None = None
+    last_at: float | None = None
+
+    @property
+    def seen(self) -> bool:
+        return self.attempts > 0
+
+    def is_due(self, now: float) -> bool:
+        return self.due_at is not None and self.due_at <= now
+
+    def to_json(self) -> dict:
+        return {
+            "source_id": self.entry.source_id,
+            "question_number": self.entry.question_number,
+            "title": self.entry.title,
+            "section": self.entry.section,
+            "attempts": self.attempts,
+            "mastery": round(self.mastery, 3),
+            "box": self.box,
+            "due_at": _iso(self.due_at) if self.due_at is not None else None,
+        }
+
+
+@dataclass
+class SectionProgress:
+    section: str
+    entries: int
+    seen: int
+    attempts: int
+    mastery: float
+    due: int
+
+    def to_json(self) -> dict:
+        return {
+            "section": self.section,
+            "entries": self.entries,
+            "seen": self.seen,
+            "attempts": self.attempts,
+            "mastery": round(self.mastery, 3),
+            "due": self.due,
+        }
+
+
+@dataclass
+class ProgressReport:
+    sections: list[SectionProgress]
+    due: list[EntryProgress]
+    attempts: int
+    mastery: float
+    notice: str | None = None
+    entries: list[EntryProgress] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        doc = {
+            "sections": [s.to_json() for s in self.sections],
+            "attempts": self.attempts,
+            "mastery": round(self.mastery, 3),
+            "due": [p.to_json() for p in self.due],
+        }
+        if self.notice:
+            doc["notice"] = self.notice
+        return doc
+
+    def to_text(self) -> str:
+        width = max((len(s.section) for s in self.sections), default=10)
+        lines = [f"{'section':<{width}}  mastery  seen  attempts  due"]
+        for s in self.sections:
+            lines.append(
+                f"{s.section:<{width}}  {s.mastery:7.0%}  {s.seen:>2}/{s.entries:<2} {s.attempts:>8}  {s.due:>3}"
+            )
+        lines.append(f"overall mastery {self.mastery:.0%} over {self.attempts} attempts")
+        if self.due:
+            lines.append("due for review: " + "; ".join(p.entry.label for p in self.due[:10]))
+        if self.notice:
+            lines.append(f"note: {self.notice}")
+        return "\n".join(lines)
+
+
+class ProgressStore:
+    """Attempts and schedule in SQLite; falls back to memory (with `problem` set) when the
+    file cannot be used, without ever touching that file."""
+
+    def __init__(self, path: Path | str, clock: Callable[[], float] = time.time, busy_timeout_s: float = 2.0):
+        self.path = Path(path)
+        self.clock = clock
+        self.busy_timeout_s = busy_timeout_s
+        self.problem: str | None = None
+        self._lock = threading.RLock()
+        self._conn = self._open()
+
+    @property
+    def persistent(self) -> bool:
+        return self.problem is None
+
+    # ------------------------------------------------------------------ writing
+
+    def record(self, item, grade, at: float | None = None) -> int:
+        """Store one attempt and move the entry's Leitner box; returns the entry's new box.
+
+        `item` needs `.id`, `.source_id`, `.section`, `.kind`; `grade` needs `.score`.
+        """
+        now = self.clock() if at is None else at
+        score = min(1.0, max(0.0, float(grade.score)))
+        row = (item.id, item.source_id, item.section or "", item.kind, score, now)
+        with self._lock:
+            try:
+                return self._write(self._conn, row, now)
+            except sqlite3.Error as exc:
+                if self._memory:
+                    raise
+                self._fall_back_to_memory(
+                    f"progress could not be saved to {self.path} ({_reason(exc)}); "
+                    "this session's answers are kept in memory only"
+                )
+                return self._write(self._conn, row, now)
+
+    def _write(self, conn: sqlite3.Connection, row: tuple, now: float) -> int:
+        item_id, source_id, section, kind, score, _ = row
+        with conn:  # one transaction: the attempt and the schedule move together
+            conn.execute(
+                "INSERT INTO attempts (item_id, source_id, section, kind, score, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            current = conn.execute("SELECT box FROM schedule WHERE source_id = ?", (source_id,)).fetchone()
+            box = next_box(current[0] if current else None, score)
+            due_at = now + BOX_INTERVAL_DAYS[box] * 86400
+            conn.execute(
+                "INSERT INTO schedule (source_id, box, due_at, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(source_id) DO UPDATE SET box = excluded.box, due_at = excluded.due_at, updated_at = excluded.updated_at",
+                (source_id, box, due_at, now),
+            )
+        return box
+
+    # ------------------------------------------------------------------ reading
+
+    def entry_progress(self, entries: list[Entry]) -> list[EntryProgress]:
+        with self._lock:
+            scores: dict[str, list[tuple[float, float]]] = {}
+            for source_id, score, at in self._conn.execute(
+                "SELECT source_id, score, answered_at FROM attempts ORDER BY answered_at, id"
+            ):
+                scores.setdefault(source_id, []).append((score, at))
+            schedule = {
+                sid: (box, due) for sid, box, due in self._conn.execute("SELECT source_id, box, due_at FROM schedule")
+            }
+        out = []
+        for entry in entries:
+            history = scores.get(entry.source_id, [])
+            recent = [s for s, _ in history[-MASTERY_WINDOW:]]
+            box, due = schedule.get(entry.source_id, (None, None))
+            out.append(
+                EntryProgress(
+                    entry=entry,
+                    attempts=len(history),
+                    mastery=sum(recent) / len(recent) if recent else 0.0,
+                    box=box,
+                    due_at=due,
+                    last_at=history[-1][1] if history else None,
+                )
+            )
+        return out
+
+    def due(self, entries: list[Entry], limit: int = 10) -> list[EntryProgress]:
+        """Entries due for review now, weakest first (then the longest overdue)."""
+        now = self.clock()
+        due = [p for p in self.entry_progress(entries) if p.is_due(now)]
+        due.sort(key=lambda p: (p.mastery, p.due_at))
+        return due[:limit]
+
+    def weak_spots(self, entries: list[Entry], limit: int = 10) -> list[EntryProgress]:
+        """What to practise: due entries weakest first, then seen entries not yet mastered."""
+        now = self.clock()
+        progress = self.entry_progress(entries)
+        due = sorted((p for p in progress if p.is_due(now)), key=lambda p: (p.mastery, p.due_at))
+        shaky = sorted(
+            (p for p in progress if p.seen and not p.is_due(now) and p.mastery < MASTERED_AT),
+            key=lambda p: (p.mastery, p.due_at or 0.0),
+        )
+        return (due + shaky)[:limit]
+
+    def unseen(self, entries: list[Entry]) -> list[Entry]:
+        return [p.entry for p in self.entry_progress(entries) if not p.seen]
+
+    def recent(self, limit: int = 20) -> list[Attempt]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT item_id, source_id, section, kind, score, answered_at FROM attempts ORDER BY answered_at DESC, id DESC LIMIT ?",
+                (int(limit),),
+            ).fetchall()
+        return [Attempt(*row) for row in rows]
+
+    def report(self, entries: list[Entry]) -> ProgressReport:
+        now = self.clock()
+        progress = self.entry_progress(entries)
+        sections: list[SectionProgress] = []
+        for name in dict.fromkeys(e.section for e in entries):
+            members = [p for p in progress if p.entry.section == name]
+            sections.append(
+                SectionProgress(
+                    section=name,
+                    entries=len(members),
+                    seen=sum(p.seen for p in members),
+                    attempts=sum(p.attempts for p in members),
+                    mastery=sum(p.mastery for p in members) / len(members),
+                    due=sum(p.is_due(now) for p in members),
+                )
+            )
+        due = sorted((p for p in progress if p.is_due(now)), key=lambda p: (p.mastery, p.due_at))
+        return ProgressReport(
+            sections=sections,
+            due=due,
+            attempts=sum(p.attempts for p in progress),
+            mastery=sum(p.mastery for p in progress) / len(progress) if progress else 0.0,
+            notice=self.problem,
+            entries=progress,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self._conn.close()
+            except sqlite3.Error:
+                pass
+
+    # ------------------------------------------------------------------ opening
+
+    def _open(self) -> sqlite3.Connection:
+        self._memory = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout_s, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            self.problem = (
+                f"cannot open the progress file {self.path} ({_reason(exc)}); answers are kept in memory only"
+            )
+            return self._memory_connection()
+        try:
+            check = conn.execute("PRAGMA quick_check").fetchall()
+            if check != [("ok",)]:
+                raise sqlite3.DatabaseError("integrity check failed: " + "; ".join(str(r[0]) for r in check[:3]))
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(f"written by a newer version (schema {version})")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            if version == 0:
+                conn.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        except sqlite3.Error as exc:
+            kind = "busy (another program is using it)" if _is_locked(exc) else "unreadable"
+            self.problem = (
+                f"the progress file {self.path} is {kind}: {_reason(exc)}. It was left untouched; "
+                "this session's answers are kept in memory only"
+            )
+            log.warning(self.problem)
+            memory = self._memory_connection()
+            if _is_locked(exc):
+                _copy_into(conn, memory)
+            conn.close()
+            return memory
+        return conn
+
+    def _memory_connection(self) -> sqlite3.Connection:
+        self._memory = True
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        conn.executescript(_SCHEMA)
+        return conn
+
+    def _fall_back_to_memory(self, problem: str) -> None:
+        log.warning(problem)
+        self.problem = problem
+        memory = self._memory_connection()
+        _copy_into(self._conn, memory)
+        try:
+            self._conn.close()
+        except sqlite3.Error:
+            pass
+        self._conn = memory
+
+
+def open_progress(settings) -> ProgressStore:
+    return ProgressStore(settings.progress_path)
+
+
+def next_box(box: int | None, score: float) -> int:
+    box = box or 1
+    if score >= PROMOTE_AT:
+        return min(box + 1, max(BOX_INTERVAL_DAYS))
+    if score < DEMOTE_BELOW:
+        return 1
+    return box
+
+
+def _copy_into(source: sqlite3.Connection, memory: sqlite3.Connection) -> None:
+    """Keep what the file already holds visible for this session, as far as it can be read."""
+    copies = (
+        (
+            "SELECT item_id, source_id, section, kind, score, answered_at FROM attempts",
+            "INSERT INTO attempts (item_id, source_id, section, kind, score, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
+        ),
+        (
+            "SELECT source_id, box, due_at, updated_at FROM schedule",
+            "INSERT OR REPLACE INTO schedule (source_id, box, due_at, updated_at) VALUES (?, ?, ?, ?)",
+        ),
+    )
+    for select, insert in copies:
+        try:
+            rows = source.execute(select).fetchall()
+        except sqlite3.Error:
+            continue
+        with memory:
+            memory.executemany(insert, rows)
+
+
+def _is_locked(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,1 @@
+"""Answers: the tutor's turns, the scope gate, the offline composer and coach mode."""

@@ -1,0 +1,329 @@
+"""The offline answer: the source's own words, chosen for the question, with citations.
+
+No model writes anything here. An entry's key points (its bold-labelled list items) are
+ranked by embedding similarity to the question and the most relevant ones are quoted as
+they stand in the source, each cited `[1]`; a nested list ("Action/Mitigation" with
+"Retraining" under it) stays one point with its sub-points, as the source groups it.
+Similarities reuse the vectors the index already holds for every key point (`point`
+passages), so composing an answer costs one matrix product; a point the index lacks is
+embedded on the spot.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.corpus import Entry
+from rag.embeddings import Embedder
+from rag.retrieval import Hit, HybridRetriever
+
+ANSWER_CHARS = 1500  # key points are added, most relevant first, until this much text is shown
+MIN_POINTS = 3
+COACH_POINTS = 2
+MAX_NESTED = 8
+LEAD_CHARS = 420
+PLAIN_ANSWER_CHARS = 1200
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+_LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_BOLD = re.compile(r"\*\*|__")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(eq=False)
+class Point:
+    """One top-level key point of an entry, with the lines the source nests under it."""
+
+    index: int  # position in entry.key_points / key_point_texts
+    label: str
+    text: str  # the item's own Markdown, label first
+    nested: list[tuple[int, str]] = field(default_factory=list)  # (depth, Markdown) of sub-items
+    children: list[int] = field(default_factory=list)  # key points among the sub-items
+
+    def plain(self) -> str:
+        """The point with its sub-items as plain text (for grading and embedding)."""
+        parts = [self.text] + [text for _, text in self.nested]
+        return _SPACES.sub(" ", _BOLD.sub("", " ".join(parts))).strip()
+
+
+def points_of(entry: Entry) -> list[Point]:
+    """The entry's top-level list items that lead with a key point's bold label, in source order."""
+    index_of = {label.lower(): i for i, label in enumerate(entry.key_points)}
+    points: list[Point] = []
+    for head, nested in _list_items(entry.answer):
+        label = _bold_label(head)
+        if label is None or label.lower() not in index_of:
+            continue
+        index = index_of[label.lower()]
+        if any(p.index == index for p in points):
+            continue
+        children = []
+        for _, text in nested:
+            child = _bold_label(text)
+            if child and child.lower() in index_of and index_of[child.lower()] != index:
+                children.append(index_of[child.lower()])
+        points.append(Point(index, entry.key_points[index], head, nested, children))
+    top = {p.index for p in points}
+    for point in points:
+        point.children = [c for c in dict.fromkeys(point.children) if c not in top]
+    return points
+
+
+def _list_items(markdown: str) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Top-level list items of a Markdown text: (item text, [(depth, sub-item text)])."""
+    items: list[tuple[str, list[tuple[int, str]]]] = []
+    indents: list[int] = []
+    top_indent: int | None = None
+    for line in markdown.splitlines():
+        if not line.strip():
+            continue
+        match = _LIST_LINE.match(line)
+        indent = len(line) - len(line.lstrip())
+        if match:
+            text = line[match.end() :].strip()
+            if top_indent is None or indent <= top_indent:
+                top_indent = indent
+                items.append((text, []))
+                indents = [indent]
+                continue
+            if not items:
+                continue
+            while indents and indent <= indents[-1] and len(indents) > 1:
+                indents.pop()
+            indents.append(indent)
+            items[-1][1].append((len(indents) - 1, text))
+        elif items and indent > (top_indent or 0):
+            head, nested = items[-1]
+            if nested:
+                depth, text = nested[-1]
+                nested[-1] = (depth, f"{text} {line.strip()}")
+            else:
+                items[-1] = (f"{head} {line.strip()}", nested)
+        elif items and indent <= (top_indent or 0):
+            top_indent = None if not _LIST_LINE.match(line) else top_indent
+    return items
+
+
+def _bold_label(text: str) -> str | None:
+    match = re.match(r"\s*\*\*(.+?)\*\*", text)
+    if not match:
+        return None
+    return match.group(1).strip().rstrip(":").strip() or None
+
+
+def lead_of(entry: Entry) -> str:
+    """The answer's opening paragraph (before its first list), at most two sentences."""
+    paragraph: list[str] = []
+    for line in entry.answer.splitlines():
+        if _LIST_LINE.match(line) or (not line.strip() and paragraph):
+            break
+        if line.strip():
+            paragraph.append(line.strip())
+    text = " ".join(paragraph)
+    if entry.key_points and text.startswith("**") and text.rstrip(":*").count("**") <= 2 and len(text) < 80:
+        return ""  # a bold sub-heading, not a lead
+    sentences = _SENTENCE.split(text)
+    lead = " ".join(sentences[:2])
+    if len(lead) > LEAD_CHARS:
+        lead = lead[:LEAD_CHARS].rsplit(" ", 1)[0] + "…"
+    return lead
+
+
+class PointRanker:
+    """Similarity of a question to each key point of an entry (index vectors, cached fallback)."""
+
+    def __init__(self, retriever: HybridRetriever, embedder: Embedder):
+        self.retriever = retriever
+        self.embedder = embedder
+        self._rows = {pid: row for row, pid in enumerate(retriever.passage_ids) if "::point::" in pid}
+        self._embedded: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def similarities(self, entry: Entry, query_vector: np.ndarray) -> np.ndarray:
+        return self.vectors(entry) @ query_vector
+
+    def vectors(self, entry: Entry) -> np.ndarray:
+        n = len(entry.key_point_texts)
+        if n == 0:
+            return np.zeros((0, len(self.retriever.matrix[0]) if len(self.retriever.matrix) else 384), dtype=np.float32)
+        rows = [self._rows.get(f"{entry.source_id}::point::{i}") for i in range(n)]
+        if all(r is not None for r in rows):
+            return self.retriever.matrix[rows]
+        with self._lock:
+            if entry.source_id not in self._embedded:
+                self._embedded[entry.source_id] = self.embedder.embed(
+                    [f"{entry.title}: {_BOLD.sub('', t)}" for t in entry.key_point_texts]
+                )
+            return self._embedded[entry.source_id]
+
+    def ranked_points(self, entry: Entry, query_vector: np.ndarray) -> list[tuple[Point, float]]:
+        """Top-level points, most similar first (a point is as similar as its best sub-point)."""
+        sims = self.similarities(entry, query_vector)
+        scored = []
+        for point in points_of(entry):
+            best = max([float(sims[point.index])] + [float(sims[c]) for c in point.children])
+            scored.append((point, best))
+        scored.sort(key=lambda ps: -ps[1])
+        return scored
+
+
+@dataclass
+class Extract:
+    """An offline answer before it becomes an `Answer`: text, the entries behind [1], [2], a coach question."""
+
+    text: str
+    sources: list[Entry]
+    coach_question: str | None = None
+    coach_points: list[Point] = field(default_factory=list)
+
+
+class ExtractiveAnswerer:
+    def __init__(self, retriever: HybridRetriever, embedder: Embedder):
+        self.ranker = PointRanker(retriever, embedder)
+        self.embedder = embedder
+
+    def answer(
+        self, query_vector: np.ndarray, hits: list[Hit], style: str = "explain", second_gap: float = 0.04
+    ) -> Extract:
+        best = hits[0].entry
+        sources = [best]
+        parts: list[str] = []
+        lead = lead_of(best)
+        ranked = self.ranker.ranked_points(best, query_vector)
+        coach = style == "coach"
+        if not ranked:
+            parts.append(_plain_answer(best, 1, PLAIN_ANSWER_CHARS // 2 if coach else PLAIN_ANSWER_CHARS))
+        else:
+            if lead:
+                parts.append(f"{lead} [1]")
+            if coach:
+                chosen = [p for p, _ in ranked[:COACH_POINTS]]
+            else:
+                chosen = _within_budget([p for p, _ in ranked], lambda p: len(self._render_point(p, 1, MAX_NESTED)))
+            shown = sorted(chosen, key=lambda p: p.index)  # chosen by relevance, read in the source's order
+            parts.append("\n".join(self._render_point(p, 1, 2 if coach else MAX_NESTED) for p in shown))
+            rest = [p for p, _ in ranked if p not in chosen]
+            if rest and not coach:
+                parts.append(
+                    "The source also covers "
+                    + _join([f"**{p.label}**" for p in sorted(rest, key=lambda p: p.index)])
+                    + " [1]."
+                )
+        second = _clearly_relevant_second(hits, second_gap)
+        if second is not None and not coach:
+            sources.append(second.entry)
+            parts.append(self._related(second.entry, query_vector))
+        extract = Extract("\n\n".join(p for p in parts if p), sources)
+        if coach:
+            self._add_coach_question(extract, best, ranked)
+        return extract
+
+    def _render_point(self, point: Point, marker: int, max_nested: int) -> str:
+        """The point as the source writes it, its sub-items below, cited once at the end."""
+        lines = [f"- {point.text}"] + [f"{'  ' * depth}- {text}" for depth, text in point.nested[:max_nested]]
+        lines[-1] += f" [{marker}]"
+        return "\n".join(lines)
+
+    def _related(self, entry: Entry, query_vector: np.ndarray) -> str:
+        ranked = self.ranker.ranked_points(entry, query_vector)
+        head = f"Also relevant, *{entry.label}*:"
+        if ranked:
+            return head + "\n" + self._render_point(ranked[0][0], 2, 2)
+        lead = lead_of(entry) or _first_sentences(entry.answer, 2)
+        if lead.endswith(":"):
+            lead = lead[:-1].rstrip() + "."
+        return f"{head} {lead} [2]"
+
+    def _add_coach_question(self, extract: Extract, entry: Entry, ranked: list[tuple[Point, float]]) -> None:
+        shown = [p for p, _ in ranked[:COACH_POINTS]]
+        rest = sorted((p for p, _ in ranked[COACH_POINTS:]), key=lambda p: p.index)
+        if rest:
+            named = _join([f"**{p.label}**" for p in shown])
+            question = f"Besides {named}, what else belongs in a strong interview answer here? Name one or two more points and say why they matter."
+            extract.coach_points = rest
+        else:
+            question = f"In your own words, and without looking: {entry.title}"
+            extract.coach_points = [p for p, _ in ranked]
+        extract.coach_question = question
+        extract.text += f"\n\n**Coach question:** {question}"
+
+
+def _within_budget(ranked: list[Point], size) -> list[Point]:
+    chosen: list[Point] = []
+    used = 0
+    for point in ranked:
+        n = size(point)
+        if len(chosen) >= MIN_POINTS and used + n > ANSWER_CHARS:
+            break
+        chosen.append(point)
+        used += n
+    return chosen
+
+
+def _clearly_relevant_second(hits: list[Hit], gap: float) -> Hit | None:
+    """A second entry is quoted only when it is nearly as close to the question as the first."""
+    if len(hits) < 2:
+        return None
+    first, second = hits[0], hits[1]
+    if second.score >= first.score - gap and second.dense >= first.dense - gap:
+        return second
+    return None
+
+
+def _plain_answer(entry: Entry, marker: int, limit: int) -> str:
+    """An entry without key points: its answer, cut at a block boundary, each block cited."""
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", entry.answer) if b.strip()]
+    kept: list[str] = []
+    size = 0
+    for block in blocks:
+        if kept and size + len(block) > limit:
+            break
+        kept.append(block)
+        size += len(block)
+    if not kept:
+        return f"[{marker}]"
+    return "\n\n".join(_cite_block(b, marker) for b in kept)
+
+
+def _cite_block(block: str, marker: int) -> str:
+    return f"{block.rstrip()} [{marker}]"
+
+
+def _first_sentences(text: str, n: int) -> str:
+    flat = _SPACES.sub(" ", _BOLD.sub("", text)).strip()
+    return " ".join(_SENTENCE.split(flat)[:n])
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def points_or_blocks(entry: Entry) -> list[Point]:
+    """What an answer about this entry should cover: its key points, or else its answer's blocks."""
+    points = points_of(entry)
+    if points:
+        return points
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", entry.answer) if b.strip()]
+    merged: list[str] = []
+    for block in blocks:  # a bold heading belongs with the list under it
+        if merged and _bold_label(merged[-1]) and "\n" not in merged[-1] and merged[-1].rstrip().endswith(("**", ":")):
+            merged[-1] = f"{merged[-1]}\n{block}"
+        else:
+            merged.append(block)
+    result = []
+    for i, block in enumerate(merged):
+        label = _bold_label(block) or _short_label(block)
+        result.append(Point(-1 - i, label, block))
+    return result
+
+
+def _short_label(text: str, words: int = 6) -> str:
+    plain = _SPACES.sub(" ", _BOLD.sub("", text)).strip()
+    head = plain.split(" ")
+    return " ".join(head[:words]) + ("…" if len(head) > words else "")
