@@ -16,6 +16,7 @@ from rag.embeddings import Embedder
 from rag.indexing import IndexReport, IndexStatus, build_index, index_status, open_store
 from rag.retrieval import HybridRetriever
 from rag.store import StoreError, VectorStore
+from rag.study_bank import StudyBank, load_study_bank
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class KnowledgeBase:
         self._store: VectorStore | None = None
         self._retriever: HybridRetriever | None = None
         self._corpus: Corpus | None = None
+        self._study_bank: StudyBank | None = None
         self._lock = threading.RLock()
 
     @property
@@ -46,6 +48,14 @@ class KnowledgeBase:
             if self._corpus is None:
                 self._corpus = load_corpus(self.settings.corpus_dir)
             return self._corpus
+
+    @property
+    def study_bank(self) -> StudyBank:
+        """The curated bank files beside the corpus (alternates, glossary, study items)."""
+        with self._lock:
+            if self._study_bank is None:
+                self._study_bank = load_study_bank(self.corpus)
+            return self._study_bank
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -85,6 +95,7 @@ class KnowledgeBase:
             self._store = None
             self._retriever = None
             self._corpus = None
+            self._study_bank = None
             return report
 
     def ensure_index(self, progress: bool = True) -> IndexReport | None:
