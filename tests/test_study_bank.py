@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from conftest import CORPUS
-
 from rag.corpus import load_corpus
 from rag.study_bank import bank_path_for, load_study_bank, quoted_in
 
