@@ -14,25 +14,29 @@ import os
 import sys
 from pathlib import Path
 
-from rag.config import Settings
+from rag.config import Settings, load_settings
+from rag.errors import InvalidRequest, UserFacingError, user_message
 
 log = logging.getLogger("rag")
 
 
-class UserError(Exception):
+class UserError(InvalidRequest):
     """Bad input or a state the user can fix: printed as one line, exit code 2."""
+
+
+UNEXPECTED = "an unexpected {kind} stopped the command; run it again with RAG_DEBUG=1 to see the traceback"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.DEBUG if os.environ.get("RAG_DEBUG") else logging.INFO if args.verbose else logging.WARNING,
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        settings = Settings()
+        settings = load_settings()
         document, text = args.handler(args, settings)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -40,8 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the one place that turns failures into a one-line reason
         if os.environ.get("RAG_DEBUG"):
             raise
-        print(f"error: {describe_error(exc)}", file=sys.stderr)
-        return 2 if is_user_error(exc) else 1
+        message = user_message(exc)
+        if message is None:
+            log.debug("command failed", exc_info=exc)
+            message = UNEXPECTED.format(kind=type(exc).__name__)
+        print(f"error: {message}", file=sys.stderr)
+        return 2 if isinstance(exc, UserFacingError) else 1
     if document is None:
         return 0
     return emit(json.dumps(document, ensure_ascii=False) if args.json else text)
@@ -67,28 +75,6 @@ def emit(text: str | None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush is silent too
         return 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
     return 0
-
-
-def describe_error(exc: BaseException) -> str:
-    from rag.redact import redact
-
-    message = " ".join(str(exc).split()) or type(exc).__name__
-    if not is_user_error(exc):
-        message = f"{type(exc).__name__}: {message}"
-    return redact(message)[:500]
-
-
-def is_user_error(exc: BaseException) -> bool:
-    from pydantic import ValidationError
-
-    from rag.corpus import CorpusFileError
-    from rag.evaluation.retrieval import QuestionsFileError
-    from rag.retrieval import UnknownSection
-    from rag.store import StoreError
-
-    return isinstance(
-        exc, (UserError, UnknownSection, QuestionsFileError, CorpusFileError, StoreError, ValidationError, ValueError)
-    )
 
 
 # ----------------------------------------------------------------------------- parser
@@ -204,7 +190,10 @@ def cmd_index(args, settings):
     if report.rebuilt_from_corrupt:
         print("warning: the index was unreadable; it was set aside and rebuilt from the corpus", file=sys.stderr)
     doc = report.to_json()
-    text = f"{report.entries} entries, {report.chunks} passages, {report.embedded} embedded, {report.removed} removed in {report.seconds:.1f} s"
+    text = (
+        f"{report.entries} entries, {report.chunks} passages, {report.embedded} embedded, "
+        f"{report.removed} removed in {report.seconds:.1f} s"
+    )
     return doc, text
 
 
@@ -277,7 +266,10 @@ def cmd_eval_retrieval(args, settings):
     questions = load_questions(args.questions)
     kb = knowledge(settings)
     metrics, details = evaluate_retrieval(kb.retriever, questions, method=args.method)
-    text = f"{args.method}: n={metrics['n']} hit@1={metrics['hit@1']:.3f} hit@3={metrics['hit@3']:.3f} hit@5={metrics['hit@5']:.3f} MRR={metrics['mrr']:.3f}"
+    text = f"{args.method}: n={metrics['n']} " + " ".join(
+        f"{name}={metrics[key]:.3f}"
+        for name, key in (("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("MRR", "mrr"))
+    )
     if args.misses:
         misses = [d for d in details if d["rank"] != 1]
         text += "\n" + "\n".join(

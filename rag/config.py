@@ -7,11 +7,12 @@ cheap to create, so tests can make their own with overrides.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rag.errors import SettingsError
 
 
 def bundled_model_path() -> str:
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
     chat_model: str = Field(default="gpt-4o-mini", validation_alias=AliasChoices("RAG_CHAT_MODEL", "OPENAI_MODEL"))
     llm_timeout_s: float = Field(default=30.0, validation_alias="RAG_LLM_TIMEOUT", gt=0, le=300)
     llm_max_retries: int = Field(default=2, validation_alias="RAG_LLM_MAX_RETRIES", ge=0, le=10)
+    # Wall clock for one LLM call, retries and a slow stream included: past it the call fails
+    # and the offline answer is given, however the server keeps sending.
+    llm_deadline_s: float = Field(default=40.0, validation_alias="RAG_LLM_DEADLINE", ge=1, le=600)
 
     chroma_host: str | None = Field(default=None, validation_alias="CHROMA_HOST")
     chroma_port: int = Field(default=8000, validation_alias="CHROMA_PORT")
@@ -44,11 +48,16 @@ class Settings(BaseSettings):
     @field_validator("openai_api_key", mode="before")
     @classmethod
     def _blank_key_is_none(cls, value):
+        """A key pasted with a stray space or newline around it is the key (inside is checked by the LLM)."""
+        if isinstance(value, str):
+            value = value.strip()
         return value or None
 
     @field_validator("openai_base_url", "chroma_host", mode="before")
     @classmethod
     def _blank_is_none(cls, value):
+        if isinstance(value, str):
+            value = value.strip()
         return value or None
 
     @field_validator("embedding_model", mode="before")
@@ -75,6 +84,10 @@ class Settings(BaseSettings):
         return self.data_dir / "progress.sqlite3"
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()
+def load_settings() -> Settings:
+    """Settings from the environment and `.env`; a value that does not parse is a `SettingsError`
+    naming the setting (pydantic's own text, which quotes the value: it is redacted when shown)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(" ".join(str(exc).split())) from None

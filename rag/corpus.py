@@ -30,6 +30,8 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from rag.errors import UserFacingError
+
 MAX_FILE_BYTES = 2_000_000
 
 _NUMBERED = re.compile(r"^(\d+)[.)]\s+(.*)$")
@@ -152,8 +154,8 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     return corpus
 
 
-class CorpusFileError(ValueError):
-    pass
+class CorpusFileError(UserFacingError, ValueError):
+    """A corpus file or folder that cannot be read; the message names it."""
 
 
 def read_markdown(path: Path) -> str:

@@ -18,11 +18,13 @@ from collections import OrderedDict
 
 import numpy as np
 
+from rag.errors import UserFacingError
+
 SMALL_BATCH = 32
 
 
-class EmbeddingModelError(RuntimeError):
-    pass
+class EmbeddingModelError(UserFacingError, RuntimeError):
+    """The embedding model cannot be loaded; the message says which setting to change."""
 
 
 class Embedder:

@@ -8,7 +8,17 @@ needed so that all attempts together stay within `TOTAL_BUDGET_S` (a stalled ser
 still leave time for the offline answer within a minute).
 
 A stream is only complete when a chunk carried a `finish_reason`: the SDK ends a stream
-whose body stops early without any error, so a missing finish reason is a cut stream.
+whose body stops early without any error, so a missing finish reason is a cut stream. A
+reply is only usable when it has text and stopped on its own: empty, tool-call-only,
+`length` (cut at the token cap) and `content_filter` replies are failures too.
+
+Timeouts in the SDK bound the *silence* between reads, so a server that drips a token every
+few seconds, or sends only SSE keep-alive comments, would never time out. Every call
+therefore carries a wall-clock deadline (`Settings.llm_deadline_s`) and a byte cap, checked
+by the HTTP transport on every read (`_GuardedTransport`): past either, the call fails,
+whatever the server keeps sending. Settings that cannot work (a malformed base URL, a key
+with whitespace in it) are found once, when the `ChatLLM` is made: every call then fails
+at once with that one clear reason, so callers answer offline instead of crashing.
 """
 
 from __future__ import annotations
@@ -16,14 +26,16 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from typing import TypeVar
-from urllib.parse import urlparse
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ValidationError
 
 from rag.config import Settings
-from rag.redact import redact
+from rag.errors import UserFacingError
+from rag.redact import install_log_redaction, redact
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +43,12 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LOCAL_PLACEHOLDER_KEY = "not-needed"  # local servers (Ollama, vLLM, llama.cpp) ignore the key
 TOTAL_BUDGET_S = 24.0  # all attempts of one call; leaves room for the offline answer within a minute
 CONNECT_TIMEOUT_S = 10.0
+MAX_REPLY_TOKENS = 1500  # asked of the model: an interview answer, a quiz or a verdict fits easily
+MAX_REPLY_BYTES = 512_000  # accepted from the server, whatever it sends (SSE framing included)
+MAX_REPLY_CHARS = 60_000  # of answer text
+RETRYABLE_STATUSES = {408, 409, 429}  # and every 5xx: what the SDK retries
+
+_DEADLINE_HEADER = "x-rag-call-deadline"  # read and removed by _GuardedTransport, never sent
 
 Schema = TypeVar("Schema", bound=BaseModel)
 
@@ -38,8 +56,92 @@ _URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 _JSON_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL | re.IGNORECASE)
 
 
-class LLMError(Exception):
+class LLMError(UserFacingError):
     """The model could not give a usable reply; `str()` is one key-free line."""
+
+    status: int | None = None
+
+
+class _OutOfTime(Exception):
+    """The call's wall-clock deadline passed while the server was still sending (or silent)."""
+
+
+class _TooLong(Exception):
+    """The server sent more bytes than any usable reply needs."""
+
+
+def _guarded_transport():
+    """An HTTP transport that enforces each request's deadline and byte cap on every read."""
+    import httpx2
+
+    class _GuardedStream(httpx2.SyncByteStream):
+        def __init__(self, inner, deadline: float, max_bytes: int):
+            self.inner, self.deadline, self.max_bytes = inner, deadline, max_bytes
+
+        def __iter__(self):
+            received = 0
+            for piece in self.inner:
+                received += len(piece)
+                if received > self.max_bytes:
+                    raise _TooLong()
+                if time.monotonic() > self.deadline:
+                    raise _OutOfTime()
+                yield piece
+
+        def close(self) -> None:
+            self.inner.close()
+
+    class _GuardedTransport(httpx2.BaseTransport):
+        def __init__(self):
+            self.inner = httpx2.HTTPTransport()
+
+        def handle_request(self, request):
+            raw = request.headers.pop(_DEADLINE_HEADER, None)
+            if raw is None:
+                return self.inner.handle_request(request)
+            deadline = float(raw)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _OutOfTime()
+            timeouts = dict(request.extensions.get("timeout") or {})
+            keys = timeouts or dict.fromkeys(("connect", "read", "write", "pool"))
+            request.extensions["timeout"] = {k: min(v, remaining) if v else remaining for k, v in keys.items()}
+            response = self.inner.handle_request(request)
+            response.stream = _GuardedStream(response.stream, deadline, MAX_REPLY_BYTES)
+            return response
+
+        def close(self) -> None:
+            self.inner.close()
+
+    return _GuardedTransport()
+
+
+def settings_problem(settings: Settings) -> str | None:
+    """Why the LLM settings cannot work, in one line, or None: checked once, before any call."""
+    if settings.openai_base_url:
+        try:
+            parts = urlsplit(settings.openai_base_url)
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError as exc:
+            return f"OPENAI_BASE_URL is not a valid URL ({_short(str(exc), 60)}); fix it in .env or the environment"
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return "OPENAI_BASE_URL must be an http:// or https:// URL with a host, like http://localhost:11434/v1"
+    if settings.openai_api_key:
+        key = settings.openai_api_key.get_secret_value()
+        if any(ch.isspace() for ch in key) or not key.isprintable() or not key.isascii():
+            return "OPENAI_API_KEY has spaces or unusual characters inside it; paste the key again, on one line"
+    return None
+
+
+def _without_userinfo(url: str) -> str:
+    """The URL minus any user:password@ (the SDK would send it as Basic auth instead of the key)."""
+    try:
+        parts = urlsplit(url)
+        if "@" not in parts.netloc:
+            return url
+        return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
+    except ValueError:
+        return _URL_USERINFO.sub("", url)
 
 
 class ChatLLM:
@@ -47,22 +149,36 @@ class ChatLLM:
 
     def __init__(self, settings: Settings):
         self.model = settings.chat_model
-        self.base_url = (settings.openai_base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.problem = settings_problem(settings)
+        self.base_url = _without_userinfo((settings.openai_base_url or DEFAULT_BASE_URL).rstrip("/"))
+        if self.problem is None and self.base_url != (settings.openai_base_url or DEFAULT_BASE_URL).rstrip("/"):
+            log.warning("OPENAI_BASE_URL holds a user:password; it is not sent (the API key is, from OPENAI_API_KEY)")
         self.max_retries = settings.llm_max_retries
         self.attempt_timeout_s = min(settings.llm_timeout_s, TOTAL_BUDGET_S / (settings.llm_max_retries + 1))
+        self.deadline_s = settings.llm_deadline_s
         self._key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         self._client = None
+        install_log_redaction()
+        if self.problem:
+            log.warning("LLM not used: %s", self.problem)
 
     def __repr__(self) -> str:  # no key, ever
         return f"ChatLLM({self.describe()!r})"
 
     def describe(self) -> str:
-        return f"{self.model} at {_URL_USERINFO.sub('', self.base_url)}"
+        """'model at scheme://host/path': no user:password, no query string (it may hold a key)."""
+        if self.problem:
+            return f"{self.model} (not usable: {self.problem})"
+        return redact(f"{self.model} at {self.base_url.split('?', 1)[0].split('#', 1)[0]}", self._key)
 
     @property
     def host(self) -> str:
         """host:port for messages: never the user:password a proxy URL may carry."""
-        return urlparse(self.base_url).netloc.rsplit("@", 1)[-1] or _URL_USERINFO.sub("", self.base_url)
+        try:
+            netloc = urlsplit(self.base_url).netloc.rsplit("@", 1)[-1]
+        except ValueError:
+            netloc = ""
+        return netloc or "the configured server"
 
     def client(self):
         if self._client is None:
@@ -73,26 +189,51 @@ class ChatLLM:
                 base_url=self.base_url,
                 max_retries=self.max_retries,
                 timeout=openai.Timeout(self.attempt_timeout_s, connect=min(CONNECT_TIMEOUT_S, self.attempt_timeout_s)),
+                http_client=openai.DefaultHttpx2Client(transport=_guarded_transport()),
             )
         return self._client
 
+    def _create(self, deadline: float, **kw):
+        """One chat-completions request under `deadline` (a time.monotonic() value), tokens capped."""
+        if self.problem:
+            raise LLMError(self.problem)
+        kw.setdefault("max_tokens", MAX_REPLY_TOKENS)
+        headers = {**(kw.pop("extra_headers", None) or {}), _DEADLINE_HEADER: repr(deadline)}
+        return self.client().chat.completions.create(model=self.model, extra_headers=headers, **kw)
+
+    def _deadline(self) -> float:
+        return time.monotonic() + self.deadline_s
+
     # ------------------------------------------------------------------ calls
 
-    def stream(self, messages: list[dict], **kw) -> Iterator[str]:
-        """Text deltas as they arrive; raises LLMError on any failure, also mid-stream."""
+    def stream(self, messages: list[dict], deadline: float | None = None, **kw) -> Iterator[str]:
+        """Text deltas as they arrive; raises LLMError on any failure, also mid-stream.
+
+        The caller keeps what it showed only if the stream ends without an error: a reply cut
+        by the deadline, the byte cap or the token cap raises here, after its first part.
+        """
+        deadline = deadline or self._deadline()
         response = None
         try:
-            response = self.client().chat.completions.create(model=self.model, messages=messages, stream=True, **kw)
-            finished = False  # from here on a failure is mid-stream: the SDK does not retry it
+            response = self._create(deadline, messages=messages, stream=True, **kw)
+            self._check_content_type(getattr(response, "response", None))
+            finish = None  # from here on a failure is mid-stream: the SDK does not retry it
+            chars = 0
+            said_something = False
             for chunk in response:
                 for choice in chunk.choices or ():
                     delta = getattr(choice, "delta", None)
                     if delta is not None and delta.content:
+                        chars += len(delta.content)
+                        if chars > MAX_REPLY_CHARS:
+                            raise self._too_long()
+                        said_something = said_something or bool(delta.content.strip())
                         yield delta.content
                     if choice.finish_reason:
-                        finished = True
-            if not finished:
-                raise LLMError(f"the answer from {self.host} was cut off before it finished")
+                        finish = choice.finish_reason
+                if time.monotonic() > deadline:
+                    raise _OutOfTime()
+            self._check_finish(finish, said_something)
         except LLMError:
             raise
         except Exception as exc:
@@ -104,21 +245,27 @@ class ChatLLM:
                 except Exception:
                     pass
 
-    def complete(self, messages: list[dict], **kw) -> str:
+    def complete(self, messages: list[dict], deadline: float | None = None, **kw) -> str:
+        deadline = deadline or self._deadline()
         try:
-            response = self.client().chat.completions.create(model=self.model, messages=messages, **kw)
+            response = self._create(deadline, messages=messages, **kw)
             choices = response.choices or []
             content = choices[0].message.content if choices else None
+            finish = choices[0].finish_reason if choices else None
+        except LLMError:
+            raise
         except Exception as exc:
             raise self._error(exc) from None
-        if not content or not content.strip():
-            raise LLMError(f"the model at {self.host} sent an empty reply")
+        if content and len(content) > MAX_REPLY_CHARS:
+            raise self._too_long()
+        self._check_finish(finish or "stop", bool(content and content.strip()))
         return content
 
     def complete_json(self, messages: list[dict], schema: type[Schema], **kw) -> Schema:
         """A reply validated against `schema`; one retry with the validation error, then LLMError."""
         messages = list(messages)
         problem = ""
+        kw.setdefault("deadline", self._deadline())  # both attempts share one deadline
         for attempt in range(2):
             reply = self._complete_json_text(messages, **kw)
             try:
@@ -130,7 +277,8 @@ class ChatLLM:
                 {"role": "assistant", "content": reply[:4000]},
                 {
                     "role": "user",
-                    "content": f"That was not valid: {problem}. Reply again with only the JSON object, following the requested fields exactly.",
+                    "content": f"That was not valid: {problem}. "
+                    "Reply again with only the JSON object, following the requested fields exactly.",
                 },
             ]
         raise LLMError(f"the model at {self.host} did not return valid JSON twice ({problem})")
@@ -146,16 +294,47 @@ class ChatLLM:
                 raise
             return self.complete(messages, **kw)
 
+    def _check_content_type(self, http_response) -> None:
+        ctype = (getattr(http_response, "headers", None) or {}).get("content-type", "")
+        if ctype.lower().startswith("text/html"):
+            raise LLMError(
+                f"the server at {self.host} answered with a web page (text/html), not a model reply; "
+                "check OPENAI_BASE_URL (it usually ends in /v1)"
+            )
+
+    def _check_finish(self, finish: str | None, said_something: bool) -> None:
+        """A reply counts only when it has text and the model stopped on its own."""
+        if finish is None:
+            raise LLMError(f"the answer from {self.host} was cut off before it finished")
+        if finish == "length":
+            raise LLMError(f"the answer from {self.host} was cut at the length limit ({MAX_REPLY_TOKENS} tokens)")
+        if finish == "content_filter":
+            raise LLMError(f"the model at {self.host} withheld its answer (content filter)")
+        if not said_something:
+            detail = " (only a tool call)" if finish in ("tool_calls", "function_call") else ""
+            raise LLMError(f"the model at {self.host} sent an empty reply{detail}")
+
+    def _too_long(self) -> LLMError:
+        return LLMError(f"the reply from {self.host} was longer than any answer needs and was cut off unread")
+
     def _error(self, exc: BaseException, retried: bool = True) -> LLMError:
         """Turn any SDK/transport failure into one plain, redacted line."""
         import openai
 
         where = self.host
+        status = getattr(exc, "status_code", None) if isinstance(exc, openai.APIStatusError) else None
+        retryable = status is None or status in RETRYABLE_STATUSES or status >= 500
         retries = (
             f" after {self.max_retries} {'retry' if self.max_retries == 1 else 'retries'}"
-            if self.max_retries and retried
+            if self.max_retries and retried and retryable
             else ""
         )
+        cause = _root_cause(exc)
+        if isinstance(cause, _OutOfTime):
+            error = LLMError(f"the model at {where} did not finish within the {self.deadline_s:.0f} s time limit")
+            return error
+        if isinstance(cause, _TooLong):
+            return self._too_long()
         status = None
         if isinstance(exc, openai.APITimeoutError):
             text = f"the model at {where} did not answer within {self.attempt_timeout_s:.0f} s{retries}"
@@ -167,7 +346,10 @@ class ChatLLM:
             text = f"the model at {where} refused the API key (HTTP 401); check OPENAI_API_KEY"
         elif isinstance(exc, openai.NotFoundError):
             status = 404
-            text = f"the model {self.model!r} or its API was not found at {where} (HTTP 404); check RAG_CHAT_MODEL and OPENAI_BASE_URL"
+            text = (
+                f"the model {self.model!r} or its API was not found at {where} (HTTP 404); "
+                "check RAG_CHAT_MODEL and OPENAI_BASE_URL"
+            )
         elif isinstance(exc, openai.APIStatusError):
             status = exc.status_code
             detail = _short(getattr(exc, "message", "") or "")
@@ -177,7 +359,7 @@ class ChatLLM:
         elif isinstance(exc, openai.APIConnectionError):
             text = f"the connection to the model at {where} failed or broke mid-answer{retries}"
         elif isinstance(exc, (json.JSONDecodeError, openai.APIResponseValidationError)):
-            text = f"the model at {where} sent a reply that is not valid JSON"
+            text = f"the server at {where} sent a reply that is not valid JSON, so not a chat completion; check OPENAI_BASE_URL"
         elif isinstance(exc, openai.APIError):
             detail = _short(getattr(exc, "message", "") or str(exc))
             text = f"the model at {where} reported an error" + (f": {detail}" if detail else "")
@@ -193,6 +375,18 @@ def make_llm(settings: Settings) -> ChatLLM | None:
     if not settings.llm_configured:
         return None
     return ChatLLM(settings)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The first of our own deadline/size exceptions in the chain, else `exc` itself."""
+    seen = exc
+    for _ in range(8):
+        if isinstance(seen, (_OutOfTime, _TooLong)):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+        if seen is None:
+            break
+    return exc
 
 
 def _strip_fence(text: str) -> str:

@@ -23,6 +23,7 @@ import numpy as np
 
 from rag.corpus import Entry
 from rag.embeddings import Embedder
+from rag.errors import UserFacingError
 from rag.lexical import LexicalIndex
 from rag.store import StoredPassages, VectorStore
 
@@ -30,8 +31,8 @@ KINDS = ("title", "chunk", "point")
 METHODS = ("dense", "bm25", "hybrid")
 
 
-class UnknownSection(ValueError):
-    pass
+class UnknownSection(UserFacingError, ValueError):
+    """A section filter that names no section of the corpus."""
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.errors import UserFacingError
+
 log = logging.getLogger(__name__)
 
 HNSW_CONFIG = {"space": "cosine", "ef_construction": 200, "ef_search": 2000, "max_neighbors": 32}
 _BATCH = 2000
 
 
-class StoreError(RuntimeError):
+class StoreError(UserFacingError, RuntimeError):
     """The store cannot be opened or read (corrupt files, server down)."""
 
 

@@ -10,11 +10,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.errors import UserFacingError
+
 MRR_DEPTH = 10
 
 
-class QuestionsFileError(ValueError):
-    pass
+class QuestionsFileError(UserFacingError, ValueError):
+    """A question set that cannot be read; the message names the file and line."""
 
 
 @dataclass(frozen=True)

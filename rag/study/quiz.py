@@ -34,9 +34,10 @@ import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
 from rag.corpus import Entry
+from rag.errors import InvalidRequest
 from rag.study.grading import Grade, cached_vectors, grade_reply
 from rag.study.rubric import Point, plain_text, rubric_points, split_sentences
-from rag.study.topics import Topic, resolve_topic
+from rag.study.topics import Topic, TopicNotCovered, resolve_topic
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +127,12 @@ def make_quiz(kb, topic: str, n: int = 5, seed: int | None = None, llm=None, pro
     `progress` (a ProgressStore) is read for "weak spots"; by default the settings' file.
     """
     if n < 1:
-        raise ValueError(f"a quiz needs at least one item (got n={n})")
+        raise InvalidRequest(f"a quiz needs at least one item (got n={n})")
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
     resolved = resolve_topic(kb, topic, progress=progress, limit=max(n, 10))
     if not resolved.entries:
-        raise ValueError(f"no questions for the topic {resolved.name!r}")
+        raise TopicNotCovered(f"no questions for the topic {resolved.name!r}")
     builder = ItemBuilder(kb, seed)
     items = builder.plan(resolved, n)
     quiz = Quiz(topic=resolved.name, items=items, topic_kind=resolved.kind, seed=seed)
@@ -539,7 +540,7 @@ def grade_item(kb, item: QuizItem, reply, llm=None) -> Grade:
         return grade_choice(item, reply if isinstance(reply, int) else parse_choice(item, str(reply or "")))
     entry = kb.retriever.entry(item.source_id)
     if entry is None:
-        raise ValueError(f"the source {item.source_id!r} of this item is no longer in the corpus; start a new quiz")
+        raise InvalidRequest(f"the source {item.source_id!r} of this item is no longer in the corpus; start a new quiz")
     return grade_reply(kb, entry, str(reply or ""), llm=llm, focus=item.focus)
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from rag.corpus import Entry
+from rag.errors import UserFacingError
 
 # The scope gate's measured threshold (best passage cosine); see eval/README.md.
 TOPIC_DENSE_THRESHOLD = 0.32
@@ -24,7 +25,7 @@ BIG_TECH_NAMES = {"bigtech", "bigtechquestions", "bigtechquestion"}
 WEAK_SPOT_NAMES = {"weakspots", "myweakspots", "weakspot", "weak", "review", "due"}
 
 
-class TopicNotCovered(ValueError):
+class TopicNotCovered(UserFacingError, ValueError):
     """The topic matches no section and retrieval finds nothing close enough."""
 
 
