@@ -62,6 +62,24 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class ListItem:
+    """One item of a Markdown list in an answer, as the source nests it.
+
+    The one parse of an answer's lists: the rubric, the offline composer and the grader
+    read these instead of re-reading Markdown lines. `text` is the item's own Markdown
+    (label first, marker and sub-items excluded, lines joined); `depth` is 0 for an item
+    of a top-level list; `parent` is the index (in `Entry.items`) of the item it sits
+    under, or None.
+    """
+
+    label: str  # the bold lead phrase ("Monitoring"), or "" when the item has none
+    text: str
+    depth: int = 0
+    ordered: bool = False
+    parent: int | None = None
+
+
+@dataclass(frozen=True)
 class Entry:
     source_id: str
     question_number: int | None
@@ -73,6 +91,11 @@ class Entry:
     key_point_texts: tuple[str, ...] = ()
     origins: tuple[Origin, ...] = ()
     path: str = ""
+    items: tuple[ListItem, ...] | None = None  # None: parsed from `answer` (a hand-built Entry)
+
+    def __post_init__(self) -> None:
+        if self.items is None:
+            object.__setattr__(self, "items", list_items(self.answer))
 
     @property
     def label(self) -> str:
@@ -280,7 +303,8 @@ def _make_entry(block, tokens, lines, dropped, references, path, raw_title, numb
     body = _SOURCE_LINE.sub("", body)
     body = _ANSWER_LEAD.sub("", body).strip()
     body = re.sub(r"\n\s*-{3,}\s*$", "", body).strip()
-    labels, texts = _key_points(tokens, lines, block)
+    walked = _walk_list_items(tokens, block.start, block.end)
+    labels, texts = _key_points(walked, lines, block)
     stem = path.stem
     source_id = f"{stem}#q{number}" if number is not None else f"{stem}#{_slug(title)}"
     return Entry(
@@ -294,32 +318,73 @@ def _make_entry(block, tokens, lines, dropped, references, path, raw_title, numb
         key_point_texts=tuple(texts),
         origins=tuple(dict.fromkeys(origins)),
         path=str(path),
+        items=tuple(item for item, _ in walked),
     )
 
 
-def _key_points(tokens, lines, block) -> tuple[list[str], list[str]]:
-    """Bold lead phrases of list items ("**Monitoring:** ...") and each item's full text."""
+def list_items(markdown: str) -> tuple[ListItem, ...]:
+    """The list items of a Markdown text (an answer), nested and numbered as written."""
+    return tuple(item for item, _ in _walk_list_items(_parse_tokens(markdown), 0, None))
+
+
+def _walk_list_items(tokens, first_line: int, end_line: int | None) -> list[tuple[ListItem, tuple[int, int]]]:
+    """Every list item whose first line lies in [first_line, end_line), with its line span."""
+    found: list[tuple[ListItem, tuple[int, int]]] = []
+    lists: list[bool] = []  # open lists, innermost last: ordered?
+    open_items: list[int | None] = []  # index in `found` of each open item (None: outside the range)
+    parts: dict[int, list[str]] = {}
+    labels: dict[int, str] = {}
+    for tok in tokens:
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
+            lists.append(tok.type == "ordered_list_open")
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            if lists:
+                lists.pop()
+        elif tok.type == "list_item_open":
+            start, end = tok.map or (-1, -1)
+            inside = start >= first_line and (end_line is None or start < end_line)
+            if not inside:
+                open_items.append(None)
+                continue
+            parent = next((i for i in reversed(open_items) if i is not None), None)
+            found.append((ListItem("", "", len(lists) - 1, bool(lists and lists[-1]), parent), (start, end)))
+            open_items.append(len(found) - 1)
+            parts[len(found) - 1] = []
+        elif tok.type == "list_item_close":
+            if open_items:
+                open_items.pop()
+        elif tok.type == "inline" and open_items and open_items[-1] is not None:
+            index = open_items[-1]
+            if not parts[index]:
+                labels[index] = _bold_lead(tok.children or [])
+            parts[index].append(" ".join(line.strip() for line in tok.content.splitlines() if line.strip()))
+    out = []
+    for index, (item, span) in enumerate(found):
+        text = " ".join(p for p in parts[index] if p)
+        out.append((ListItem(labels.get(index, ""), text, item.depth, item.ordered, item.parent), span))
+    return out
+
+
+def _bold_lead(children) -> str:
+    """'**Monitoring:** ...' -> 'Monitoring'; '' when the item does not start in bold."""
+    children = [c for c in children if not (c.type == "text" and not c.content.strip())]
+    if not children or children[0].type != "strong_open":
+        return ""
+    bold = []
+    for child in children[1:]:
+        if child.type == "strong_close":
+            break
+        bold.append(child.content)
+    return "".join(bold).strip().rstrip(":").strip()
+
+
+def _key_points(walked, lines, block) -> tuple[list[str], list[str]]:
+    """Bold lead phrases of list items ("**Monitoring:** ...") and each item's full text (sub-items included)."""
     labels: list[str] = []
     texts: list[str] = []
-    for i, tok in enumerate(tokens):
-        if tok.type != "list_item_open" or not tok.map:
-            continue
-        start, end = tok.map
-        if not (block.start <= start < block.end):
-            continue
-        inline = next((t for t in tokens[i + 1 : i + 4] if t.type == "inline"), None)
-        if inline is None or not inline.children:
-            continue
-        children = [c for c in inline.children if not (c.type == "text" and not c.content.strip())]
-        if not children or children[0].type != "strong_open":
-            continue
-        bold = []
-        for child in children[1:]:
-            if child.type == "strong_close":
-                break
-            bold.append(child.content)
-        label = "".join(bold).strip().rstrip(":").strip()
-        if not label or label.lower() in {l.lower() for l in labels}:
+    for item, (start, end) in walked:
+        label = item.label
+        if not label or label.lower() in {known.lower() for known in labels}:
             continue
         item_text = " ".join(line.strip() for line in lines[start : min(end, block.end)] if line.strip())
         item_text = re.sub(r"^(?:[-*+]|\d+[.)])\s+", "", item_text)

@@ -15,23 +15,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.corpus import Entry
+from rag.corpus import Entry, ListItem
+from rag.text import plain_text, split_sentences
+
+__all__ = ["Point", "rubric_points", "key_points_of", "plain_text", "split_sentences"]
 
 MAX_POINT_CHARS = 1200
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
-_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_INLINE_MARKUP = re.compile(r"\*\*|__|`|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
 _BOLD_LEAD = re.compile(r"^\s*\*\*(?P<label>[^*]+?):?\*\*:?\s*")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 
 @dataclass(frozen=True)
 class Point:
-    """One thing an answer should cover: a short label and the source text behind it."""
+    """One thing an answer should cover: the one `Point` of the project.
+
+    `text` is what a reply is compared with (plain, label first, sub-items included);
+    `markdown` and `nested` keep the source's own words and nesting for quoting it;
+    `index` is the point's position in `entry.key_points` (-1 for a point that is a block
+    of an answer without key points); `children` are key points nested under it;
+    `paraphrases` are other wordings of its content (from the study bank), compared too.
+    """
 
     label: str
-    text: str  # plain text (markup removed), label first
+    text: str
+    markdown: str = ""
+    nested: tuple[tuple[int, str], ...] = ()
+    index: int = -1
+    children: tuple[int, ...] = ()
+    paraphrases: tuple[str, ...] = ()
 
     @property
     def sentences(self) -> list[str]:
@@ -40,40 +51,73 @@ class Point:
 
 def rubric_points(entry: Entry) -> list[Point]:
     if entry.key_points:
-        return _key_point_rubric(entry)
+        return key_points_of(entry) or _key_point_texts_rubric(entry)
     return _block_rubric(entry)
 
 
-def plain_text(markdown: str) -> str:
-    """Markdown -> plain text good enough for embedding and showing in a prompt."""
-    text = _LINK.sub(r"\1", markdown)
-    lines = [_LIST_MARKER.sub("", line) for line in text.splitlines()]
-    text = "\n".join(lines)
-    text = re.sub(r"\s+\*\s+(?=\*\*)", " ", text)  # nested list markers flattened into one line
-    text = _INLINE_MARKUP.sub("", text)
-    return re.sub(r"[ \t]+", " ", text).strip()
+def key_points_of(entry: Entry, top_level_only: bool = False) -> list[Point]:
+    """One point per list item led by a key point's bold label, its sub-items inside it.
+
+    A labelled item under another labelled item ("Retraining" under "Action/Mitigation")
+    is part of its parent, not a point of its own, so an answer is not asked for both.
+    `top_level_only`: only items of the answer's outermost lists count (the composer's view).
+    """
+    items = entry.items or ()
+    index_of = {label.lower(): i for i, label in enumerate(entry.key_points)}
+    points: list[Point] = []
+    taken: set[int] = set()
+    for i, item in enumerate(items):
+        key = index_of.get(item.label.lower()) if item.label else None
+        if key is None or key in taken:
+            continue
+        if top_level_only and item.depth > 0:
+            continue
+        if _ancestor_is_key_point(items, i, index_of):
+            continue
+        taken.add(key)
+        below = _descendants(items, i)
+        nested = tuple((items[j].depth - item.depth, items[j].text) for j in below)
+        children = tuple(
+            dict.fromkeys(
+                index_of[items[j].label.lower()]
+                for j in below
+                if items[j].label and items[j].label.lower() in index_of and index_of[items[j].label.lower()] != key
+            )
+        )
+        text = plain_text(" ".join([item.text, *(t for _, t in nested)]))[:MAX_POINT_CHARS]
+        points.append(Point(entry.key_points[key], text, item.text, nested, key, children))
+    top = {p.index for p in points}
+    return [
+        Point(p.label, p.text, p.markdown, p.nested, p.index, tuple(c for c in p.children if c not in top))
+        for p in points
+    ]
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences and lines of plain text (list items count as sentences)."""
-    out: list[str] = []
-    for line in plain_text(text).splitlines():
-        for sentence in _SENTENCE_END.split(line):
-            sentence = sentence.strip(" -*\t")
-            if len(sentence) >= 3 and any(c.isalnum() for c in sentence):
-                out.append(sentence)
+def _ancestor_is_key_point(items: tuple[ListItem, ...], i: int, index_of: dict[str, int]) -> bool:
+    parent = items[i].parent
+    while parent is not None:
+        if items[parent].label.lower() in index_of:
+            return True
+        parent = items[parent].parent
+    return False
+
+
+def _descendants(items: tuple[ListItem, ...], i: int) -> list[int]:
+    out: list[int] = []
+    inside = {i}
+    for j in range(i + 1, len(items)):
+        if items[j].parent in inside:
+            inside.add(j)
+            out.append(j)
     return out
 
 
-def _key_point_rubric(entry: Entry) -> list[Point]:
-    texts = [_flatten(t) for t in entry.key_point_texts]
-    points: list[Point] = []
-    for i, (label, text) in enumerate(zip(entry.key_points, texts)):
-        nested = any(j != i and len(other) > len(text) and text in other for j, other in enumerate(texts))
-        if nested:
-            continue
-        points.append(Point(label=label, text=plain_text(text)[:MAX_POINT_CHARS]))
-    return points or [Point(label, plain_text(t)[:MAX_POINT_CHARS]) for label, t in zip(entry.key_points, texts)]
+def _key_point_texts_rubric(entry: Entry) -> list[Point]:
+    """A hand-built entry whose key points are not list items of its answer."""
+    return [
+        Point(label, plain_text(_flatten(t))[:MAX_POINT_CHARS], t, index=i)
+        for i, (label, t) in enumerate(zip(entry.key_points, entry.key_point_texts))
+    ]
 
 
 def _flatten(text: str) -> str:
@@ -84,12 +128,14 @@ def _block_rubric(entry: Entry) -> list[Point]:
     blocks = _blocks(entry.answer)
     if len(blocks) < 2:
         sentences = split_sentences(entry.answer)
-        return [Point(label=_short_label(s), text=s) for s in sentences] or [Point(entry.title, entry.title)]
+        return [Point(label=_short_label(s), text=s, markdown=s) for s in sentences] or [
+            Point(entry.title, entry.title)
+        ]
     points = []
     for block in blocks:
         lead = _BOLD_LEAD.match(block)
         label = lead.group("label").strip() if lead else _short_label(plain_text(block))
-        points.append(Point(label=label, text=plain_text(block)[:MAX_POINT_CHARS]))
+        points.append(Point(label=label, text=plain_text(block)[:MAX_POINT_CHARS], markdown=block))
     return points
 
 

@@ -20,7 +20,7 @@ from rag.corpus import Entry
 from rag.embeddings import Embedder
 from rag.llm import ChatLLM, LLMError
 from rag.prompts import judge_messages
-from rag.tutor.composer import Point
+from rag.study.rubric import Point
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class ReplyJudge:
         sentences = [s.strip() for s in _SENTENCES.split(reply) if len(s.strip()) > 2]
         covered_ids: set[int] = set()
         if sentences and points:
-            point_vectors = self.embedder.embed([p.plain() for p in points])
+            point_vectors = self.embedder.embed([p.text for p in points])
             sentence_vectors = self.embedder.embed(sentences)
             sims = sentence_vectors @ point_vectors.T
             for row in sims:
@@ -87,7 +87,7 @@ class ReplyJudge:
 
     def _judge_with_llm(self, entry: Entry, coach_question: str, points: list[Point], reply: str) -> Judgement:
         verdict = self.llm.complete_json(
-            judge_messages(coach_question, reply, entry, [(p.label, p.plain()) for p in points]), CoachVerdict
+            judge_messages(coach_question, reply, entry, [(p.label, p.text) for p in points]), CoachVerdict
         )
         by_label = {p.label.lower(): p for p in points}
         covered = [by_label[l.strip().lower()] for l in verdict.covered if l.strip().lower() in by_label]

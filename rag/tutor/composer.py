@@ -20,6 +20,8 @@ import numpy as np
 from rag.corpus import Entry
 from rag.embeddings import Embedder
 from rag.retrieval import Hit, HybridRetriever
+from rag.study.rubric import Point, key_points_of
+from rag.text import plain_text
 
 ANSWER_CHARS = 1500  # key points are added, most relevant first, until this much text is shown
 MIN_POINTS = 3
@@ -34,78 +36,9 @@ _BOLD = re.compile(r"\*\*|__")
 _SPACES = re.compile(r"\s+")
 
 
-@dataclass(eq=False)
-class Point:
-    """One top-level key point of an entry, with the lines the source nests under it."""
-
-    index: int  # position in entry.key_points / key_point_texts
-    label: str
-    text: str  # the item's own Markdown, label first
-    nested: list[tuple[int, str]] = field(default_factory=list)  # (depth, Markdown) of sub-items
-    children: list[int] = field(default_factory=list)  # key points among the sub-items
-
-    def plain(self) -> str:
-        """The point with its sub-items as plain text (for grading and embedding)."""
-        parts = [self.text] + [text for _, text in self.nested]
-        return _SPACES.sub(" ", _BOLD.sub("", " ".join(parts))).strip()
-
-
 def points_of(entry: Entry) -> list[Point]:
     """The entry's top-level list items that lead with a key point's bold label, in source order."""
-    index_of = {label.lower(): i for i, label in enumerate(entry.key_points)}
-    points: list[Point] = []
-    for head, nested in _list_items(entry.answer):
-        label = _bold_label(head)
-        if label is None or label.lower() not in index_of:
-            continue
-        index = index_of[label.lower()]
-        if any(p.index == index for p in points):
-            continue
-        children = []
-        for _, text in nested:
-            child = _bold_label(text)
-            if child and child.lower() in index_of and index_of[child.lower()] != index:
-                children.append(index_of[child.lower()])
-        points.append(Point(index, entry.key_points[index], head, nested, children))
-    top = {p.index for p in points}
-    for point in points:
-        point.children = [c for c in dict.fromkeys(point.children) if c not in top]
-    return points
-
-
-def _list_items(markdown: str) -> list[tuple[str, list[tuple[int, str]]]]:
-    """Top-level list items of a Markdown text: (item text, [(depth, sub-item text)])."""
-    items: list[tuple[str, list[tuple[int, str]]]] = []
-    indents: list[int] = []
-    top_indent: int | None = None
-    for line in markdown.splitlines():
-        if not line.strip():
-            continue
-        match = _LIST_LINE.match(line)
-        indent = len(line) - len(line.lstrip())
-        if match:
-            text = line[match.end() :].strip()
-            if top_indent is None or indent <= top_indent:
-                top_indent = indent
-                items.append((text, []))
-                indents = [indent]
-                continue
-            if not items:
-                continue
-            while indents and indent <= indents[-1] and len(indents) > 1:
-                indents.pop()
-            indents.append(indent)
-            items[-1][1].append((len(indents) - 1, text))
-        elif items and indent > (top_indent or 0):
-            head, nested = items[-1]
-            if nested:
-                depth, text = nested[-1]
-                nested[-1] = (depth, f"{text} {line.strip()}")
-            else:
-                items[-1] = (f"{head} {line.strip()}", nested)
-        elif items and indent <= (top_indent or 0):
-            top_indent = None if not _LIST_LINE.match(line) else top_indent
-    return items
+    return key_points_of(entry, top_level_only=True)
 
 
 def _bold_label(text: str) -> str | None:
@@ -224,7 +157,7 @@ class ExtractiveAnswerer:
 
     def _render_point(self, point: Point, marker: int, max_nested: int) -> str:
         """The point as the source writes it, its sub-items below, cited once at the end."""
-        lines = [f"- {point.text}"] + [f"{'  ' * depth}- {text}" for depth, text in point.nested[:max_nested]]
+        lines = [f"- {point.markdown}"] + [f"{'  ' * depth}- {text}" for depth, text in point.nested[:max_nested]]
         lines[-1] += f" [{marker}]"
         return "\n".join(lines)
 
@@ -319,7 +252,7 @@ def points_or_blocks(entry: Entry) -> list[Point]:
     result = []
     for i, block in enumerate(merged):
         label = _bold_label(block) or _short_label(block)
-        result.append(Point(-1 - i, label, block))
+        result.append(Point(label, plain_text(block), block, index=-1 - i))
     return result
 
 

@@ -429,7 +429,7 @@ def _judgement_text(judgement: Judgement) -> str:
 
 
 def _missed_line(point: Point) -> str:
-    text = " ".join(point.text.split())
+    text = " ".join(point.markdown.split())
     if point.nested:
         text += " " + "; ".join(" ".join(t.split()) for _, t in point.nested[:3])
     if len(text) > 500:
