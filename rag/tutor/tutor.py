@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from rag.citations import MarkerFilter, parse_follow_ups, split_follow_ups, tidy
 from rag.corpus import Entry
 from rag.llm import ChatLLM, LLMError
-from rag.prompts import answer_messages, rewrite_messages
+from rag.prompts import answer_messages, rewrite_messages, unusable_reply
 from rag.retrieval import Hit, normalise_query
 from rag.tutor.coach import Judgement, ReplyJudge
 from rag.tutor.composer import Extract, ExtractiveAnswerer, Point, points_or_blocks
@@ -118,7 +118,8 @@ class Answer:
                 "Sources:\n" + "\n".join(f"[{c.marker}] {c.entry.label} ({c.entry.section})" for c in self.citations)
             )
         if self.follow_ups:
-            parts.append("You could ask next:\n" + "\n".join(f"- {q}" for q in self.follow_ups))
+            lead = "You could ask next:" if self.grounded else "Closest topics I can explain:"
+            parts.append(lead + "\n" + "\n".join(f"- {q}" for q in self.follow_ups))
         if self.notice:
             parts.append(f"Note: {self.notice}")
         return "\n\n".join(parts)
@@ -165,6 +166,7 @@ class Turn:
     message: str  # what the learner typed
     question: str  # the standalone question that was answered (or the coach question replied to)
     answer: Answer
+    judged: bool = False  # the message was a reply to a coach question, and the answer its check
 
 
 @dataclass
@@ -264,6 +266,9 @@ class Tutor:
             piece = markers.flush()
             if piece:
                 yield piece
+            unusable = unusable_reply(markers.text, markers.after_sentinel)
+            if unusable:
+                raise LLMError(f"the model {unusable}")
         except LLMError as exc:
             log.warning("answering offline: %s", exc)
             stream._answer = self._offline(question, decision, style, notices + [f"Offline answer: {exc}."])
@@ -341,13 +346,19 @@ class Tutor:
 
     def _refusal(self, question: str, decision: ScopeDecision, notices: list[str], style: str) -> Answer:
         if decision.reason == "only instructions":
-            text = "I only answer MLOps interview questions from my notes; I can't change how I work or share my instructions or settings."
+            text = (
+                "I only answer MLOps interview questions from my notes; "
+                "I can't change how I work or share my instructions or settings."
+            )
         elif decision.reason == "no words":
             text = "I couldn't find a question in that. Ask me about MLOps, for example one of these topics."
         else:
-            text = "My notes don't cover that: they hold MLOps interview questions and answers, and none of them is about this."
+            text = (
+                "My notes don't cover that: they hold MLOps interview questions and answers, "
+                "and none of them is about this."
+            )
         nearest = _nearest_titles(decision.hits, exclude=set()) or self._starter_topics()
-        text += "\n\nClosest topics I can explain:\n" + "\n".join(f"- {t}" for t in nearest)
+        # The nearest topics are the follow-ups, listed once by whoever shows the answer (to_text, the app).
         return Answer(text, "offline", False, [], nearest, " ".join(notices) or None, style, question=question)
 
     def _starter_topics(self) -> list[str]:
@@ -371,7 +382,7 @@ class Tutor:
             reply, notices = prepare_question(message, self.settings.max_question_chars)
 
             def record_judgement(answer: Answer) -> None:
-                conversation.turns.append(Turn(message, check.question, answer))
+                conversation.turns.append(Turn(message, check.question, answer, judged=True))
 
             return AnswerStream(lambda stream: self._judge(stream, check, reply, notices), record_judgement)
 
@@ -385,8 +396,12 @@ class Tutor:
         return self.ask_stream(question, style, history=conversation.turns, on_done=record)
 
     def rewrite(self, conversation: Conversation, message: str) -> str:
-        """A standalone question: the message itself, or rewritten from the history when it leans on it."""
-        if not conversation.turns or not needs_context(message):
+        """A standalone question: the message itself, or rewritten from the history when it leans on it.
+
+        A checked coach reply closes its exchange: what comes next ("no idea", "thanks") is
+        read on its own, not glued to the coach question it would otherwise be taken to extend.
+        """
+        if not conversation.turns or conversation.turns[-1].judged or not needs_context(message):
             return message
         if self.llm is not None:
             try:

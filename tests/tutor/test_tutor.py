@@ -76,7 +76,9 @@ def test_out_of_scope_question_is_refused_with_nearest_topics_and_no_citations(k
     assert answer.grounded is False
     assert answer.citations == []
     assert "don't cover" in answer.answer
-    assert answer.follow_ups and all(topic in answer.answer for topic in answer.follow_ups)
+    assert answer.follow_ups and not any(topic in answer.answer for topic in answer.follow_ups)  # listed once:
+    text = answer.to_text()  # by whoever shows the answer
+    assert text.count("Closest topics I can explain:") == 1 and all(f"- {t}" in text for t in answer.follow_ups)
     assert "[1]" not in answer.answer
 
 

@@ -9,22 +9,23 @@ first test pays for loading it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from conftest import CORPUS
-from streamlit.testing.v1 import AppTest
-
-APP = Path(__file__).resolve().parents[2] / "app.py"
-TIMEOUT = 180  # the first run of a session loads the embedding model on 2 cores
-
-CHAT, QUIZ, SOURCES, PROGRESS = (
-    ":material/forum: Chat",
-    ":material/quiz: Quiz",
-    ":material/menu_book: Sources",
-    ":material/insights: Progress",
+from app_driver import (
+    APP,
+    PROGRESS,
+    QUIZ,
+    ROLLBACK,
+    SOURCES,
+    TIMEOUT,
+    AppTest,
+    ask,
+    assert_no_failure,
+    assistant_messages,
+    configure,
+    go_to,
+    open_app,
+    texts,
 )
-ROLLBACK = "How would you roll back a model that misbehaves in production?"
 
 
 @pytest.fixture
@@ -32,60 +33,6 @@ def offline(monkeypatch, fresh_data_dir):
     """The app's environment: a writable copy of the index, no LLM configured."""
     configure(monkeypatch, fresh_data_dir)
     return fresh_data_dir
-
-
-def configure(monkeypatch, data_dir: Path, corpus_dir: Path = CORPUS, **env: str) -> None:
-    values = {
-        "RAG_DATA_DIR": str(data_dir),
-        "RAG_CORPUS_DIR": str(corpus_dir),
-        "OPENAI_API_KEY": "",
-        "OPENAI_BASE_URL": "",
-        "CHROMA_HOST": "",
-        **env,
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-
-
-def open_app() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
-    assert_no_failure(at)
-    return at
-
-
-def assert_no_failure(at: AppTest) -> None:
-    """No exception and none of the app's failure messages (a wrong quiz answer is red too)."""
-    assert not at.exception, [e.value for e in at.exception]
-    failures = [e.value for e in at.error if e.value.startswith(FAILURES)]
-    assert not failures, failures
-
-
-FAILURES = ("Something went wrong", "The index could not be built", "The settings are not valid")
-
-
-def go_to(at: AppTest, page: str) -> AppTest:
-    at.session_state["page"] = page
-    at.run()
-    assert_no_failure(at)
-    return at
-
-
-def ask(at: AppTest, question: str) -> AppTest:
-    at.chat_input[0].set_value(question).run()
-    assert_no_failure(at)
-    return at
-
-
-def texts(block) -> str:
-    """Every Markdown, caption and alert text of a block, joined, for assertions."""
-    parts = [m.value for m in block.markdown] + [c.value for c in block.caption]
-    for kind in ("info", "success", "warning", "error"):
-        parts += [a.value for a in getattr(block, kind)]
-    return "\n".join(str(p) for p in parts)
-
-
-def assistant_messages(at: AppTest):
-    return [m for m in at.chat_message if m.name == "assistant"]
 
 
 # ----------------------------------------------------------------------------- chat
@@ -247,8 +194,8 @@ def test_a_full_offline_quiz_round_ends_in_a_summary_and_saved_progress(offline)
     at.button(key="quiz-progress").click().run()
     assert_no_failure(at)
     assert at.session_state["page"] == PROGRESS
-    assert [m.label for m in at.main.metric] == ["Overall mastery", "Entries practised", "Due for review"]
-    assert len(at.main.dataframe) == 1 and len(at.main.dataframe[0].value) == 3
+    assert [m.label for m in at.main.metric] == ["Mastery of practised entries", "Entries practised", "Due for review"]
+    assert len(at.main.table) == 1 and len(at.main.table[0].value) == 3
 
 
 def test_a_topic_the_guide_does_not_cover_is_refused_and_the_form_stays(offline):
