@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from conftest import CORPUS, REPO
+
 from rag.corpus import load_corpus
 from rag.study_bank import bank_path_for, load_study_bank, quoted_in
 
@@ -111,3 +113,40 @@ def test_an_entry_the_corpus_does_not_have_is_named(tmp_path):
     corpus = write_corpus(tmp_path, 'entries:\n  "notes#gone":\n    alternates: ["x"]\n')
     bank = load_study_bank(corpus)
     assert "notes#gone" in bank.problems[0].message
+
+
+def test_the_founding_bank_is_complete_and_every_quote_is_in_its_entry():
+    corpus = load_corpus(CORPUS)
+    bank = load_study_bank(corpus)
+    assert [p.message for p in bank.problems] == []
+    founding = [e for e in corpus.entries if e.source_id.startswith("mlops-interview-questions#")]
+    assert len(founding) == 36
+    for entry in founding:
+        item = bank.of(entry.source_id)
+        assert len(item.alternates) >= 12, entry.source_id
+        assert len(item.misconceptions) >= 3, entry.source_id
+        assert len(item.mcqs) >= 3, entry.source_id
+        assert len(item.follow_ups) >= 3, entry.source_id
+        assert len({m.stem for m in item.mcqs}) == len(item.mcqs)
+    assert len(bank.glossary) >= 20
+
+
+def eval_questions() -> list[str]:
+    rows = []
+    for path in sorted((REPO / "eval").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and "question" in (row := json.loads(line)):
+                rows.append(row["question"])
+    return rows
+
+
+def test_no_alternate_copies_an_evaluation_question(embedder):
+    """Alternates are written from the corpus, never from an eval set: none is within cosine 0.95 of one."""
+    bank = load_study_bank(load_corpus(CORPUS))
+    alternates = [a for item in bank.entries.values() for a in item.alternates]
+    questions = eval_questions()
+    assert len(alternates) > 400 and len(questions) > 500
+    similarity = embedder.embed(alternates) @ embedder.embed(questions).T
+    worst = similarity.max(axis=1)
+    copies = [(alternates[i], questions[int(similarity[i].argmax())]) for i in (worst >= 0.95).nonzero()[0]]
+    assert copies == []
