@@ -62,7 +62,7 @@ def warm_up(model_name_or_path: str, _model) -> threading.Thread:
 
 def _load(model) -> None:
     try:
-        model.model()
+        model.warm()  # the numpy encoder (~0.3 s), not torch
     except Exception as exc:  # the first search reports it properly
         if user_message(exc):
             log.warning("embedding model did not load: %s", user_message(exc))
