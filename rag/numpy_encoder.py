@@ -26,6 +26,21 @@ from pathlib import Path
 import numpy as np
 
 MAX_TOKENS_FALLBACK = 256
+PACK_TOKENS = 2048
+
+
+def pack(encodings, budget: int) -> list[list[int]]:
+    """Row numbers grouped so each group holds about `budget` word pieces (at least one text)."""
+    groups: list[list[int]] = [[]]
+    used = 0
+    for row, encoding in enumerate(encodings):
+        n = len(encoding.ids)
+        if groups[-1] and used + n > budget:
+            groups.append([])
+            used = 0
+        groups[-1].append(row)
+        used += n
+    return groups
 
 
 def supports(model_dir: str | Path) -> bool:
@@ -81,46 +96,79 @@ class NumpyEncoder:
                 k for k, v in weights.items() if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2
             ]
         }
+        for i in range(self.layers):  # query, key and value in one product
+            p = f"encoder.layer.{i}.attention.self."
+            parts = [p + name for name in ("query", "key", "value")]
+            self._linear_weights[p + "qkv"] = np.ascontiguousarray(
+                np.concatenate([self._linear_weights.pop(name) for name in parts], axis=1)
+            )
+            weights[p + "qkv.bias"] = np.concatenate([weights.pop(name + ".bias") for name in parts])
         self.w = weights
         self.dimension = int(config["hidden_size"])
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text."""
+    def encode(self, texts: list[str], threads: int = 1) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text.
+
+        Texts are packed into groups of about `PACK_TOKENS` word pieces; `threads` groups run at
+        once (numpy lets go of the GIL inside its matrix products)."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch(list(texts))
+        groups = pack(encodings, PACK_TOKENS)
         with self._threads.limit(limits=1, user_api="blas"):
-            for row, encoding in enumerate(self.tokenizer.encode_batch(list(texts))):
-                out[row] = self._embed(np.asarray(encoding.ids), np.asarray(encoding.type_ids))
+            if threads <= 1 or len(groups) == 1:
+                for rows in groups:
+                    out[rows] = self._embed_group([encodings[r] for r in rows])
+            else:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="numpy-encoder") as pool:
+                    vectors = pool.map(lambda rows: self._embed_group([encodings[r] for r in rows]), groups)
+                    for rows, block in zip(groups, vectors):
+                        out[rows] = block
         return out
 
-    def _embed(self, ids: np.ndarray, type_ids: np.ndarray) -> np.ndarray:
+    def _embed_group(self, encodings) -> np.ndarray:
+        """One forward pass over several texts at once: their word pieces stacked as one matrix.
+
+        Every step but attention works token by token, so it runs on the stacked rows (one large
+        matrix product instead of one per text, and no padding); attention runs per text."""
         w = self.w
+        lengths = [len(e.ids) for e in encodings]
+        starts = np.cumsum([0, *lengths])
+        ids = np.concatenate([np.asarray(e.ids) for e in encodings])
+        type_ids = np.concatenate([np.asarray(e.type_ids) for e in encodings])
+        positions = np.concatenate([np.arange(n) for n in lengths])
         x = (
             w["embeddings.word_embeddings.weight"][ids]
             + w["embeddings.token_type_embeddings.weight"][type_ids]
-            + w["embeddings.position_embeddings.weight"][: len(ids)]
+            + w["embeddings.position_embeddings.weight"][positions]
         )
         x = self._norm(x, "embeddings.LayerNorm")
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
-            x = self._norm(self._attention(x, p + "attention.") + x, p + "attention.output.LayerNorm")
+            x = self._norm(self._attention(x, starts, p + "attention.") + x, p + "attention.output.LayerNorm")
             hidden = self._linear(x, p + "intermediate.dense")
             hidden = 0.5 * hidden * (1.0 + self._erf(hidden / np.float32(np.sqrt(2.0))))
             x = self._norm(self._linear(hidden, p + "output.dense") + x, p + "output.LayerNorm")
-        pooled = x.mean(axis=0)
-        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        pooled = np.add.reduceat(x, starts[:-1], axis=0) / np.asarray(lengths, dtype=np.float32)[:, None]
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), np.float32(1e-12))
 
-    def _attention(self, x: np.ndarray, p: str) -> np.ndarray:
-        n, width = x.shape
+    def _attention(self, x: np.ndarray, starts: np.ndarray, p: str) -> np.ndarray:
+        width = x.shape[1]
         size = width // self.heads
-
-        def split(name: str) -> np.ndarray:
-            return self._linear(x, p + f"self.{name}").reshape(n, self.heads, size).transpose(1, 0, 2)
-
-        q, k, v = split("query"), split("key"), split("value")
-        scores = q @ k.transpose(0, 2, 1) / np.float32(np.sqrt(size))
-        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
-        scores /= scores.sum(axis=-1, keepdims=True)
-        context = (scores @ v).transpose(1, 0, 2).reshape(n, width)
+        qkv = self._linear(x, p + "self.qkv")
+        context = np.empty_like(x)
+        for a, b in zip(starts[:-1], starts[1:]):
+            n = b - a
+            q, k, v = (
+                qkv[a:b, j * width : (j + 1) * width].reshape(n, self.heads, size).transpose(1, 0, 2) for j in range(3)
+            )
+            scores = q @ k.transpose(0, 2, 1) / np.float32(np.sqrt(size))
+            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context[a:b] = (scores @ v).transpose(1, 0, 2).reshape(n, width)
         return self._linear(context, p + "output.dense")
 
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
