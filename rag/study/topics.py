@@ -79,7 +79,10 @@ def _free_text(kb, text: str, entries: list[Entry]) -> Topic:
     hits = kb.retriever.search(text, k=max(8, MAX_FREE_TEXT_ENTRIES))
     if not hits or hits[0].dense < TOPIC_DENSE_THRESHOLD:
         names = ", ".join(dict.fromkeys(e.section for e in entries))
-        raise TopicNotCovered(f"the sources do not cover {text!r}; try a section ({names}), 'big tech' or 'weak spots'")
+        raise TopicNotCovered(
+            f"The guide does not cover “{text}”. Pick one of its sections ({names}), "
+            "the Big Tech questions or your weak spots."
+        )
     floor = max(TOPIC_DENSE_THRESHOLD, hits[0].dense - FREE_TEXT_SPREAD)
     chosen = [h.entry for h in hits if h.dense >= floor][:MAX_FREE_TEXT_ENTRIES]
     return Topic(text, "free_text", chosen, ordered=True)
