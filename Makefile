@@ -1,12 +1,12 @@
 # Two commands matter: `make run` (the app) and `make test` (the whole suite).
-# Both create .venv and install what is needed on first use.
+# Both create .venv and install what is needed on first use; `make lint` runs ruff alone.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: install run test index eval bench clean
+.PHONY: install run test lint index eval bench clean
 
 install: $(STAMP)
 
@@ -25,7 +25,12 @@ run: install
 	$(PY) -m rag index
 	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-test: install
+# Lint and format check first: a violation fails `make test` (and CI) before the slow suite runs.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
 	$(PY) -m pytest -q
 
 eval: install

@@ -102,19 +102,6 @@ class Entry:
         """How the UI and the CLI name an entry: 'Q8 · title' or just the title."""
         return f"Q{self.question_number} · {self.title}" if self.question_number else self.title
 
-    def to_dict(self) -> dict:
-        return {
-            "source_id": self.source_id,
-            "question_number": self.question_number,
-            "title": self.title,
-            "section": self.section,
-            "big_tech": self.big_tech,
-            "answer": self.answer,
-            "key_points": list(self.key_points),
-            "origins": [o.__dict__ for o in self.origins],
-            "path": self.path,
-        }
-
 
 @dataclass(frozen=True)
 class CorpusProblem:
@@ -135,7 +122,6 @@ class CorpusProblem:
 class Corpus:
     entries: list[Entry] = field(default_factory=list)
     problems: list[CorpusProblem] = field(default_factory=list)
-    file_hashes: dict[str, str] = field(default_factory=dict)
 
     def by_id(self) -> dict[str, Entry]:
         return {e.source_id: e for e in self.entries}

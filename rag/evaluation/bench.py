@@ -6,8 +6,10 @@ Everything runs in a temp dir, so the user's own `.data/` is never touched:
 
 * the real corpus: a cold index and a no-op re-index (each in a new process, as the
   user runs them), warm search and the query embedding alone (one process, model
-  loaded, query cache emptied before each run), a warm offline answer, and a new
-  process's first offline answer;
+  loaded, query cache emptied before each run) and their ratio, a warm offline answer,
+  a new process's first offline `ask`, `quiz` and `grade` (each with its peak memory and
+  whether it imported torch), and the app's first answer on a fresh server (a new
+  process driving `app.py` with Streamlit's AppTest);
 * synthetic corpora of the given sizes (random unit vectors, so no model time, and
   generated text with a Zipf vocabulary, so BM25 and typo correction see a realistic
   vocabulary): the add throughput of the real Chroma store with the real HNSW
@@ -16,6 +18,10 @@ Everything runs in a temp dir, so the user's own `.data/` is never touched:
 
 `retrieval_ms` next to each `search_ms` is the same search with the query vector
 already cached: the cost of everything but the model.
+
+The default sizes (35 and 10,000) finish in a few minutes on 2 cores; 100,000 passages
+take Chroma several minutes more to add, so `estimate_synthetic_s` says how long before
+such a run starts.
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ from rag.embeddings import Embedder
 DIMENSION = 384
 RECALL_QUERIES = 200
 PASSAGES_PER_ENTRY = 4  # a title, two chunks and a key point, like a short real entry
+DEFAULT_SIZES = (35, 10_000)
+APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
+# Chroma's add rate with the store's HNSW settings, measured here: 976/s at 10k, 287/s at 100k
+ADD_RATE_AT_10K, ADD_RATE_EXPONENT = 976.0, -0.53
 
 
 # ---------------------------------------------------------------------------- results
@@ -144,17 +154,81 @@ def _env(settings: Settings) -> dict:
     return env
 
 
-def _run(args: list[str], settings: Settings, cwd: Path) -> tuple[float, dict]:
+def _run(args: list[str], settings: Settings, cwd: Path, env: dict | None = None) -> tuple[float, dict]:
     """Run `python <args>` in a new process; its wall time and its JSON document."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, *args], env=_env(settings), cwd=cwd, capture_output=True, text=True, timeout=900
+        [sys.executable, *args], env=env or _env(settings), cwd=cwd, capture_output=True, text=True, timeout=900
     )
     wall = time.perf_counter() - started
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
         raise RuntimeError(f"`{' '.join(args[:3])}` failed: {reason[:300]}")
-    return wall, json.loads(done.stdout)
+    return wall, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# `python -m rag ARGS` as the user runs it, reporting afterwards (on stderr, one tagged line)
+# its peak memory and whether torch was imported; stdout stays the command's JSON.
+_COMMAND = """
+import json, resource, sys
+from rag.cli import main
+code = main(sys.argv[1:])
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+sys.stderr.write("\\nrag-bench " + json.dumps({"peak": peak, "torch": "torch" in sys.modules}) + "\\n")
+sys.exit(code)
+"""
+
+
+def run_command(args: list[str], settings: Settings, cwd: Path) -> tuple[float, dict, dict]:
+    """A new process's `python -m rag ARGS`: wall time, JSON document, {peak_rss_mb, torch}."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", _COMMAND, *args],
+        env=_env(settings),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+        raise RuntimeError(f"`rag {' '.join(args[:2])}` failed: {reason[:300]}")
+    tagged = [line for line in done.stderr.splitlines() if line.startswith("rag-bench ")]
+    facts = json.loads(tagged[-1].removeprefix("rag-bench ")) if tagged else {"peak": 0, "torch": None}
+    unit = 2**20 if sys.platform == "darwin" else 2**10
+    return wall, json.loads(done.stdout), {"peak_rss_mb": round(facts["peak"] / unit, 1), "torch": facts["torch"]}
+
+
+# A fresh Streamlit server's first answer: AppTest runs app.py as the server would, in a new
+# process; the question is asked as soon as the first page is drawn.
+_APP_FIRST_ANSWER = """
+import json, sys, time
+started = time.perf_counter()
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1], default_timeout=600).run()
+page_s = time.perf_counter() - started
+at.chat_input[0].set_value(sys.argv[2]).run()
+answer_s = time.perf_counter() - started
+answered = any(m.name == "assistant" for m in at.chat_message) and not at.exception
+print(json.dumps({"page_s": page_s, "answer_s": answer_s, "answered": answered, "torch": "torch" in sys.modules}))
+"""
+
+
+def app_first_answer(question: str, settings: Settings, cwd: Path) -> dict:
+    """Seconds from a fresh app process to its first page and to its first offline answer."""
+    env = _env(settings)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(APP_FILE.parent), env.get("PYTHONPATH", "")) if p)
+    _, report = _run(["-c", _APP_FIRST_ANSWER, str(APP_FILE), question], settings, cwd, env=env)
+    if not report["answered"]:
+        raise RuntimeError("the app drew no answer")
+    return report
+
+
+def estimate_synthetic_s(size: int) -> float:
+    """Roughly how long one synthetic size takes here: Chroma's add dominates, and slows as the graph grows."""
+    rate = ADD_RATE_AT_10K * (max(size, 1_000) / 10_000) ** ADD_RATE_EXPONENT
+    return size / rate + size * 2e-4 + 30  # + reading back and building the retriever, + the searches
 
 
 _NOOP_REINDEX = """
@@ -187,14 +261,6 @@ def timed_searches(retriever, embedder: Embedder, queries: list[str]) -> tuple[d
         embedder.embed([q])
         embed.append((time.perf_counter() - started) * 1000)
     return latency(search), latency(retrieval), latency(embed)
-
-
-def _tutor_class():
-    try:
-        from rag.tutor.tutor import Tutor
-    except ImportError:
-        return None
-    return Tutor
 
 
 # --------------------------------------------------------------------------- synthetic
@@ -322,25 +388,48 @@ def _current_rss_mb() -> float | None:
 # ---------------------------------------------------------------------------- the run
 
 
+def ratio(slow: dict, floor: dict) -> dict:
+    """Each percentile of `slow` as a multiple of the same percentile of `floor`."""
+    return {key: round(slow[key] / floor[key], 2) if floor[key] else None for key in ("p50", "p95")}
+
+
+def grade_reply(entry: Entry) -> str:
+    """A plausible partial reply: the entry's first key points, or the start of its answer."""
+    points = [p for p in entry.key_point_texts[:2] if p.strip()]
+    return " ".join(points) or entry.answer[:200] or entry.title
+
+
 def run_bench(
     settings: Settings,
-    sizes: list[int] = (35, 10_000, 100_000),
+    sizes: list[int] = DEFAULT_SIZES,
     queries: int = 200,
     repeats: int = 3,
     embedder: Embedder | None = None,
     progress: bool = True,
+    app: bool = True,
 ) -> dict:
-    """Every figure of the benchmark issue as one JSON-ready dict (see the module doc)."""
+    """Every figure of the benchmark issue as one JSON-ready dict (see the module doc).
+
+    `app=False` leaves out the app's first answer (it needs streamlit and `app.py`)."""
     from tqdm import tqdm
 
     from rag.knowledge import KnowledgeBase
     from rag.store import forget_client
+    from rag.tutor.tutor import Tutor
 
     repeats = max(1, int(repeats))
     started = time.perf_counter()
     result: dict = {"machine": machine(), "queries": queries, "repeats": repeats}
     skipped: dict[str, str] = {}
-    steps = ["cold index", "no-op re-index", "first answer", "warm search", "warm answer"]
+    long_sizes = [size for size in sizes if estimate_synthetic_s(size) > 120]
+    if long_sizes:
+        minutes = sum(estimate_synthetic_s(size) for size in long_sizes) / 60
+        print(
+            f"bench: synthetic {', '.join(map(str, long_sizes))} passages: about {minutes:.0f} more minutes on "
+            "an idle 2-core machine (Chroma adds ~290 passages/s at 100k), more under load",
+            file=sys.stderr,
+        )
+    steps = ["cold index", "no-op re-index", "first commands", "app first answer", "warm search", "warm answer"]
     steps += [f"synthetic {size}" for size in sizes]
     with (
         tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp,
@@ -353,14 +442,17 @@ def run_bench(
             bar.set_postfix_str(name)
 
         step("cold index")
-        cold, data_dir = [], None
+        cold, cold_facts, data_dir = [], [], None
         for run in range(repeats):
             data_dir = workdir / f"data-{run}"
-            wall, report = _run(
-                ["-m", "rag", "index", "--json"], base.model_copy(update={"data_dir": data_dir}), workdir
+            wall, report, facts = run_command(
+                ["index", "--json"], base.model_copy(update={"data_dir": data_dir}), workdir
             )
             cold.append(wall)
+            cold_facts.append(facts)
         result["index_cold_s"] = round(float(np.median(cold)), 2)
+        result["index_cold_rss_mb"] = max(f["peak_rss_mb"] for f in cold_facts)
+        result["index_cold_imports_torch"] = any(f["torch"] for f in cold_facts)
         result["passages"] = report["chunks"]
         result["entries"] = report["entries"]
         bench_settings = base.model_copy(update={"data_dir": data_dir})
@@ -378,19 +470,62 @@ def run_bench(
         result["reindex_noop_loads_model"] = loads_model
         bar.update()
 
-        step("first answer")
+        step("first commands")
         kb = KnowledgeBase(bench_settings, embedder)
         entries = kb.corpus.entries
         question_pool = make_queries(entries, max(queries, 1))
-        if _tutor_class() is None:
-            skipped["first_answer_s"] = skipped["ask_offline_ms"] = "rag.tutor is not there yet"
+        topics = sorted({e.section for e in entries if e.section}) or ["mlops"]
+        graded = [e for e in entries if e.key_point_texts] or entries
+        first: dict[str, list] = {"ask": [], "quiz": [], "grade": []}
+        for run in range(repeats):
+            entry = graded[run % len(graded)]
+            commands = {
+                "ask": ["ask", question_pool[run % len(question_pool)], "--offline", "--json"],
+                "quiz": ["quiz", "--topic", topics[run % len(topics)], "-n", "5", "--offline", "--json"],
+                "grade": [
+                    "grade",
+                    "--source-id",
+                    entry.source_id,
+                    "--reply",
+                    grade_reply(entry),
+                    "--offline",
+                    "--json",
+                ],
+            }
+            for name, args in commands.items():
+                wall, _, facts = run_command(args, bench_settings, workdir)
+                first[name].append((wall, facts))
+        result["first_process"] = {
+            name: {
+                "s": round(float(np.median([wall for wall, _ in runs])), 2),
+                "peak_rss_mb": max(facts["peak_rss_mb"] for _, facts in runs),
+                "imports_torch": any(facts["torch"] for _, facts in runs),
+            }
+            for name, runs in first.items()
+        }
+        result["first_answer_s"] = result["first_process"]["ask"]["s"]
+        result["quiz_to_ask"] = round(result["first_process"]["quiz"]["s"] / result["first_answer_s"], 2)
+        bar.update()
+
+        step("app first answer")
+        if not app:
+            skipped["app_first_answer_s"] = "left out (app=False)"
+        elif not APP_FILE.is_file():
+            skipped["app_first_answer_s"] = "app.py is not beside the rag package (an installed copy)"
         else:
-            first = []
-            for run in range(repeats):
-                q = question_pool[run % len(question_pool)]
-                wall, answer = _run(["-m", "rag", "ask", q, "--offline", "--json"], bench_settings, workdir)
-                first.append(wall)
-            result["first_answer_s"] = round(float(np.median(first)), 2)
+            try:
+                import streamlit  # noqa: F401
+            except ImportError:
+                skipped["app_first_answer_s"] = "streamlit is not installed"
+        if "app_first_answer_s" not in skipped:
+            runs = [
+                app_first_answer(question_pool[run % len(question_pool)], bench_settings, workdir)
+                for run in range(repeats)
+            ]
+            result["app_first_page_s"] = round(float(np.median([r["page_s"] for r in runs])), 2)
+            result["app_first_answer_s"] = round(float(np.median([r["answer_s"] for r in runs])), 2)
+            result["app_imports_torch"] = any(r["torch"] for r in runs)
+            result["app_to_cli_first_answer"] = round(result["app_first_answer_s"] / result["first_answer_s"], 2)
         bar.update()
 
         step("warm search")
@@ -401,24 +536,25 @@ def run_bench(
         result["search_ms"] = median_latency([r[0] for r in runs])
         result["retrieval_ms"] = median_latency([r[1] for r in runs])
         result["embed_query_ms"] = median_latency([r[2] for r in runs])
+        result["search_to_embed_floor"] = ratio(result["search_ms"], result["embed_query_ms"])
         bar.update()
 
         step("warm answer")
-        Tutor = _tutor_class()
-        if Tutor is not None:
-            tutor = Tutor(kb, None)
-            answers = question_pool[: min(len(question_pool), 50)]
-            ask_runs = []
-            for _ in range(repeats):
-                kb.embedder.clear_query_cache()
-                samples = []
-                for q in answers:
-                    t0 = time.perf_counter()
-                    tutor.ask(q)
-                    samples.append((time.perf_counter() - t0) * 1000)
-                ask_runs.append(latency(samples))
-            result["ask_offline_ms"] = median_latency(ask_runs)
+        tutor = Tutor(kb, None)
+        answers = question_pool[: min(len(question_pool), 50)]
+        ask_runs = []
+        for _ in range(repeats):
+            kb.embedder.clear_query_cache()
+            samples = []
+            for q in answers:
+                t0 = time.perf_counter()
+                tutor.ask(q)
+                samples.append((time.perf_counter() - t0) * 1000)
+            ask_runs.append(latency(samples))
+        result["ask_offline_ms"] = median_latency(ask_runs)
+        result["ask_to_embed_floor"] = ratio(result["ask_offline_ms"], result["embed_query_ms"])
         result["peak_rss_mb"] = peak_rss_mb()
+        result["bench_imports_torch"] = "torch" in sys.modules
         bar.update()
 
         words = sorted({w.lower() for e in entries for w in f"{e.title} {e.answer}".split() if w.isalpha()})

@@ -19,12 +19,6 @@ class QuestionsFileError(UserFacingError, ValueError):
     """A question set that cannot be read; the message names the file and line."""
 
 
-@dataclass(frozen=True)
-class EvalQuestion:
-    question: str
-    expected: tuple[int, ...]
-
-
 def load_questions(path: Path, require_expected: bool = True) -> list[dict]:
     """Each line a JSON object with a non-empty "question"; errors name the line."""
     path = Path(path)

@@ -84,7 +84,6 @@ class EntryProgress:
     mastery: float = 0.0
     box: int | None = None  # None: never attempted
     due_at: float | None = None
-    last_at: float | None = None
 
     @property
     def seen(self) -> bool:
@@ -240,7 +239,6 @@ class ProgressStore:
                     mastery=sum(recent) / len(recent) if recent else 0.0,
                     box=box,
                     due_at=due,
-                    last_at=history[-1][1] if history else None,
                 )
             )
         return out

@@ -60,10 +60,6 @@ def resolve_topic(kb, topic: str, progress=None, limit: int = 50) -> Topic:
     return _free_text(kb, text, entries)
 
 
-def section_names(kb) -> list[str]:
-    return list(dict.fromkeys(e.section for e in kb.corpus.entries))
-
-
 def _weak_spots(entries: list[Entry], progress, limit: int) -> Topic:
     weak = [p.entry for p in progress.weak_spots(entries, limit=limit)]
     if weak:
