@@ -1,24 +1,28 @@
-"""Quizzes from the sources: multiple-choice and open items, each tied to the entry it tests.
+"""Quizzes from the sources: concept questions and open items, each tied to the entry it tests.
 
-Offline items come from the corpus itself, so their answer keys are right by construction:
+Items ask what an interviewer asks, and every key is a sentence of its entry (`quote`):
 
-* key point (mcq): "Which of these is one of the key points of the answer to <question>?"
-  The right option is one of the entry's rubric points; wrong options are rubric points of
-  entries in *other* sections that the entry neither lists (nor lists a near-synonym of,
-  by embedding similarity) nor mentions in its text, the most topical of them first, so
-  they are plausible and still wrong.
-* excerpt (mcq): "Which question does this excerpt belong to?" An excerpt is used only
-  when retrieval ranks its own entry first and no other entry's passages come close to it;
-  the wrong titles are entries retrieval does not rank near it, so no other entry could
-  also be the answer.
-* question (open): the entry's own question, graded over all its key points.
-* point (open): explain one key point, graded against that point.
+* bank (mcq): the study bank's curated concept questions (a situation -> which strategy,
+  the trade-off of X, which is NOT ...), choices shuffled with the key tracked, the
+  explanation quoting the source sentence. They come first.
+* concept (mcq), for entries without bank items (a user's notes) and after the bank runs
+  out: a key point's description, its label's words masked -> which concept it describes.
+  Wrong choices are of the same kind: sibling points of the entry that the description is
+  clearly *not* about (by embedding margin), else points of sibling entries that the entry
+  neither lists nor mentions.
+* excerpt (mcq): "Which question does this excerpt belong to?", only when retrieval ranks
+  the excerpt's own entry clearly first.
+* question / point (open): the entry's own question, or one key point to explain.
 
-With an LLM, items are generated per entry as JSON (validated, one retry inside
-`ChatLLM.complete_json`) and then checked against the source: the keyed option must be
-supported by the entry's text (contained in it, or close to one of its sentences) and
-clearly better supported than every wrong option. Items that fail, and every slot after
-an LLM error, keep their offline item. Offline quizzes are reproducible with a seed.
+Every mcq passes the give-away check (`gives_key_away`): an item whose key is the only
+choice sharing a content word with the stem is answered by word matching and is dropped,
+bank items included. A round never repeats an item.
+
+With an LLM, generated (never bank) items are written per entry as JSON (validated, one
+retry inside `ChatLLM.complete_json`) and checked against the source: the keyed option
+must be supported by the entry's text and clearly better supported than every wrong option.
+Items that fail, and every slot after an LLM error, keep their offline item. Offline
+quizzes are reproducible with a seed.
 """
 
 from __future__ import annotations
@@ -35,16 +39,21 @@ from pydantic import BaseModel, Field, model_validator
 
 from rag.corpus import Entry
 from rag.errors import InvalidRequest
+from rag.prompts import defuse
 from rag.study.grading import Grade, cached_vectors, grade_reply
 from rag.study.rubric import Point, plain_text, rubric_points, split_sentences
 from rag.study.topics import Topic, TopicNotCovered, resolve_topic
+from rag.study_bank import quoted_in
 
 log = logging.getLogger(__name__)
 
 N_CHOICES = 4
-STYLES = ("keypoint", "question", "excerpt", "point")
+MCQ_STYLES = ("bank", "concept", "excerpt")  # in order of preference
+OPEN_STYLES = ("question", "point")
+STYLES = MCQ_STYLES + OPEN_STYLES
 KIND_OF_STYLE = {
-    "keypoint": "mcq",
+    "bank": "mcq",
+    "concept": "mcq",
     "excerpt": "mcq",
     "question": "open",
     "point": "open",
@@ -65,6 +74,9 @@ EXCERPT_DENSE_MARGIN = 0.05  # the excerpt's own entry must beat the runner-up b
 EXCERPT_TRIES = 6
 EXCERPT_MAX_CHARS = 320
 EXCERPT_CLEAR_RANKS = 3  # wrong titles come from entries retrieval ranks below this for the excerpt
+CONCEPT_MARGIN = 0.1  # a description must be this much closer to its own point than to a wrong choice's
+MAX_EMPTY_REPLIES = 5  # empty replies in a row that stop the terminal quiz
+CONCEPT_MIN_WORDS = 5  # a description shorter than this does not describe anything
 
 # LLM answer-key check (cosine with the entry's sentences; containment counts as 1.0)
 SUPPORTED_AT = 0.6
@@ -87,7 +99,10 @@ class QuizItem:
     explanation: str = ""  # what the source says, shown after an mcq reply
     focus: str | None = None  # the key point an open item asks about (graded against it alone)
     style: str = "question"
-    origin: str = "offline"  # "offline" or "llm"
+    origin: str = "offline"  # "offline", "bank" or "llm"
+    quote: str = ""  # the source sentence that backs the key (mcq), found in `quote_source_id`'s entry
+    quote_source_id: str = ""
+    difficulty: str = "recall"  # recall | apply | compare
 
     def to_json(self) -> dict:
         doc = {"id": self.id, "kind": self.kind, "prompt": self.prompt}
@@ -121,10 +136,14 @@ class Quiz:
 # ---------------------------------------------------------------------------- building
 
 
-def make_quiz(kb, topic: str, n: int = 5, seed: int | None = None, llm=None, progress=None) -> Quiz:
+def make_quiz(
+    kb, topic: str, n: int = 5, seed: int | None = None, llm=None, progress=None, bank=None, difficulty=None
+) -> Quiz:
     """A quiz of up to `n` items on `topic`; the same seed (offline) gives the same quiz.
 
     `progress` (a ProgressStore) is read for "weak spots"; by default the settings' file.
+    `bank` (a StudyBank) gives the curated items; by default the knowledge base's own.
+    `difficulty` (recall / apply / compare) puts bank items of that difficulty first.
     """
     if n < 1:
         raise InvalidRequest(f"a quiz needs at least one item (got n={n})")
@@ -133,7 +152,7 @@ def make_quiz(kb, topic: str, n: int = 5, seed: int | None = None, llm=None, pro
     resolved = resolve_topic(kb, topic, progress=progress, limit=max(n, 10))
     if not resolved.entries:
         raise TopicNotCovered(f"no questions for the topic {resolved.name!r}")
-    builder = ItemBuilder(kb, seed)
+    builder = ItemBuilder(kb, seed, bank=kb.study_bank if bank is None else bank, difficulty=difficulty)
     items = builder.plan(resolved, n)
     quiz = Quiz(topic=resolved.name, items=items, topic_kind=resolved.kind, seed=seed)
     if resolved.notice:
@@ -148,11 +167,14 @@ def make_quiz(kb, topic: str, n: int = 5, seed: int | None = None, llm=None, pro
 class ItemBuilder:
     """Offline items for the entries of a topic, in a seeded order."""
 
-    def __init__(self, kb, seed: int):
+    def __init__(self, kb, seed: int, bank=None, difficulty: str | None = None):
         self.kb = kb
         self.embedder = kb.embedder
         self.rng = random.Random(seed)
         self.entries = list(kb.corpus.entries)
+        self.by_id = {e.source_id: e for e in self.entries}
+        self.bank = bank
+        self.difficulty = difficulty
 
     def plan(self, topic: Topic, n: int) -> list[QuizItem]:
         entries = list(topic.entries)
@@ -168,10 +190,11 @@ class ItemBuilder:
                 if len(items) >= n:
                     break
                 wanted = "mcq" if len(items) % 2 == 0 else "open"  # alternate the kinds
-                rotation = [STYLES[(i + round_no + shift) % len(STYLES)] for shift in range(len(STYLES))]
-                rotation.sort(key=lambda style: KIND_OF_STYLE[style] != wanted)
+                opens = OPEN_STYLES[(i + round_no) % 2 :] + OPEN_STYLES[: (i + round_no) % 2]
+                rotation = MCQ_STYLES + opens if wanted == "mcq" else opens + MCQ_STYLES
                 for style in rotation:
-                    item = self.build(entry, style, used_variants.setdefault((entry.source_id, style), set()))
+                    shared = "points" if style in ("concept", "point") else style  # one point, one item
+                    item = self.build(entry, style, used_variants.setdefault((entry.source_id, shared), set()))
                     if item is not None and item.id not in seen:
                         seen.add(item.id)
                         items.append(item)
@@ -184,7 +207,8 @@ class ItemBuilder:
 
     def build(self, entry: Entry, style: str, used: set) -> QuizItem | None:
         maker = {
-            "keypoint": self.keypoint_item,
+            "bank": self.bank_item,
+            "concept": self.concept_item,
             "excerpt": self.excerpt_item,
             "question": self.question_item,
             "point": self.point_item,
@@ -210,21 +234,77 @@ class ItemBuilder:
         item.focus = point.label
         return item
 
-    def keypoint_item(self, entry: Entry, used: set) -> QuizItem | None:
+    def bank_item(self, entry: Entry, used: set) -> QuizItem | None:
+        """The next curated question of the entry that passes the give-away check."""
+        mcqs = list(enumerate(self.bank.of(entry.source_id).mcqs)) if self.bank is not None else []
+        if self.difficulty:
+            mcqs.sort(key=lambda pair: pair[1].difficulty != self.difficulty)
+        for index, mcq in mcqs:
+            if index in used:
+                continue
+            used.add(index)
+            if gives_key_away(mcq.stem, mcq.choices, mcq.answer):
+                log.info("bank question %s/%d skipped: its key is given away by the stem", entry.source_id, index)
+                continue
+            choices, answer = self._shuffle(
+                mcq.choices[mcq.answer], [c for i, c in enumerate(mcq.choices) if i != mcq.answer]
+            )
+            item = _item(entry, "bank", str(index), mcq.stem)
+            item.choices, item.answer, item.origin, item.difficulty = choices, answer, "bank", mcq.difficulty
+            item.quote, item.quote_source_id = mcq.source, mcq.source_id or entry.source_id
+            quoted = self.by_id.get(item.quote_source_id)
+            where = f" (from {quoted.label})" if quoted is not None and quoted.source_id != entry.source_id else ""
+            item.explanation = f'{mcq.explanation} The source{where}: "{_clip(mcq.source, 400)}"'
+            return item
+        return None
+
+    def concept_item(self, entry: Entry, used: set) -> QuizItem | None:
+        """Description -> concept: which of these is described by a key point's own words?"""
         if not entry.key_points:
             return None
-        point = self._next_point(entry, used)
-        if point is None:
-            return None
-        wrong = self.wrong_points(entry, point)
-        if len(wrong) < N_CHOICES - 1:
-            return None
-        choices, answer = self._shuffle(point.label, wrong)
-        prompt = f'Which of these is one of the key points of the answer to "{entry.title}"?'
-        item = _item(entry, "keypoint", _slug(point.label), prompt)
-        item.choices, item.answer = choices, answer
-        item.explanation = f'"{point.label}" is one of its key points: {_clip(point.text, 300)}'
-        return item
+        points = [p for p in rubric_points(entry) if p.label not in used]
+        self.rng.shuffle(points)
+        for point in points:
+            used.add(point.label)
+            quote = _description(point, entry)
+            if quote is None:
+                continue
+            wrong = self.concept_distractors(entry, point, quote)
+            if len(wrong) < N_CHOICES - 1:
+                continue
+            choices, answer = self._shuffle(point.label, wrong)
+            description = _mask(quote, point.label)
+            stem = f'Asked "{entry.title}", a candidate describes this: "{description}" Which of these is it?'
+            if gives_key_away(stem, choices, answer):
+                continue
+            item = _item(entry, "concept", _slug(point.label), stem)
+            item.choices, item.answer, item.difficulty = choices, answer, "apply"
+            item.quote, item.quote_source_id = quote, entry.source_id
+            item.explanation = f'That is "{point.label}". The source: "{_clip(quote, 400)}"'
+            return item
+        return None
+
+    def concept_distractors(self, entry: Entry, right: Point, quote: str) -> list[str]:
+        """Three labels of the same kind that the description is clearly not about.
+
+        Sibling points of the entry come first (four practices of one answer), kept only when
+        the description is closer to its own point than to theirs by CONCEPT_MARGIN, so the
+        source supports none of them as the answer; then points of sibling entries (same
+        section first) that the entry neither lists nor mentions (`wrong_points`).
+        """
+        siblings = [p for p in rubric_points(entry) if p.label != right.label and not _shares_words(p.label, quote)]
+        chosen: list[str] = []
+        if siblings:
+            description = self.embedder.embed_query(quote)
+            own = float((self.vectors([right.text]) @ description)[0])
+            others = self.vectors([p.text for p in siblings]) @ description
+            fair = [p.label for p, sim in zip(siblings, others) if own - float(sim) >= CONCEPT_MARGIN]
+            self.rng.shuffle(fair)
+            chosen = self._distinct(fair, first=right.label)
+        if len(chosen) < N_CHOICES - 1:
+            extra = [label for label in self.wrong_points(entry, right) if not _shares_words(label, quote)]
+            chosen = self._distinct(chosen + extra, first=right.label)
+        return chosen[: N_CHOICES - 1]
 
     def excerpt_item(self, entry: Entry, used: set) -> QuizItem | None:
         candidates = [s for s in _excerpt_candidates(entry) if s not in used]
@@ -247,9 +327,9 @@ class ItemBuilder:
     # ------------------------------------------------------------------ wrong options
 
     def wrong_points(self, entry: Entry, right: Point) -> list[str]:
-        """Three labels of other sections' points that are surely not points of this entry.
+        """Three labels of other entries' points that are surely not points of this entry.
 
-        Candidates come from the other-section entries closest to this one (plausible); a
+        Candidates come from the sibling entries closest to this one (plausible); a
         candidate is dropped when the entry lists it, mentions it, shares a distinctive
         word with its question or its labels ("Supporting Governance" for "What is model
         governance?"), or is close by embedding to one of its labels or to its question
@@ -286,8 +366,9 @@ class ItemBuilder:
     def _related_entries(self, entry: Entry) -> list[Entry]:
         """Entries of other sections with key points, the most related to this one first."""
         hits = self.kb.retriever.search(entry.title, k=len(self.entries))
-        ranked = [h.entry for h in hits if h.entry.section != entry.section and h.entry.key_points]
-        return ranked[:RELATED_ENTRIES]
+        ranked = [h.entry for h in hits if h.entry.source_id != entry.source_id and h.entry.key_points]
+        same = [e for e in ranked if e.section == entry.section]
+        return (same + [e for e in ranked if e.section != entry.section])[:RELATED_ENTRIES]
 
     def wrong_titles(self, entry: Entry, excerpt: str) -> list[str] | None:
         """Titles of entries retrieval puts well below the excerpt's own entry, or None when
@@ -344,6 +425,41 @@ _GENERIC_WORDS = set(
     "what when which why with you your ml mlops model models machine learning data management "
     "production process processes important use used using".split()
 )
+
+
+def gives_key_away(stem: str, choices: list[str], answer: int) -> bool:
+    """Whether word matching alone finds the key: it is the only choice sharing a content word with the stem."""
+    stem_words = _content_stems(stem)
+    sharing = [bool(_content_stems(choice) & stem_words) for choice in choices]
+    return sharing[answer] and sum(sharing) == 1
+
+
+def _content_stems(text: str) -> set[str]:
+    """Content words cut to five letters, so "versions" meets "versioning" and "retrain" "retraining"."""
+    return {word[:5] for word in _distinctive_words(text)}
+
+
+def _shares_words(label: str, text: str) -> bool:
+    return bool(_content_stems(label) & _content_stems(text))
+
+
+def _description(point: Point, entry: Entry) -> str | None:
+    """The point's first sentence without its label: the words the source uses to describe it."""
+    for sentence in split_sentences(point.text)[:2]:
+        body = re.sub(rf"^\s*{re.escape(point.label)}\s*:?\s*", "", sentence).strip()
+        if len(body.split()) >= CONCEPT_MIN_WORDS and quoted_in(body, entry):
+            return body
+    return None
+
+
+def _mask(text: str, label: str) -> str:
+    """The text with the label's own words blanked, so the description does not name its answer."""
+    label_stems = _content_stems(label)
+    return re.sub(
+        r"[A-Za-z][A-Za-z0-9'-]*",
+        lambda m: "___" if _content_stems(m.group(0)) & label_stems else m.group(0),
+        text,
+    )
 
 
 def _distinctive_words(text: str) -> set[str]:
@@ -423,7 +539,8 @@ class LLMItemWriter:
 
         by_entry: dict[str, list[int]] = {}
         for index, item in enumerate(quiz.items):
-            by_entry.setdefault(item.source_id, []).append(index)
+            if item.origin != "bank":  # curated items are reviewed; generated ones do not replace them
+                by_entry.setdefault(item.source_id, []).append(index)
         entries = {e.source_id: e for e in self.kb.corpus.entries}
         rejected = accepted = 0
         for source_id, slots in by_entry.items():
@@ -500,9 +617,13 @@ def generation_messages(entry: Entry, n_mcq: int, n_open: int) -> list[dict]:
     )
     user = (
         f"Write {n_mcq} multiple-choice item(s) and {n_open} open item(s).\n\n"
-        f'<source title="{entry.title}">\n{plain_text(entry.answer)[:6000]}\n</source>'
+        f'<source title="{_attribute(entry.title)}">\n{defuse(plain_text(entry.answer)[:6000])}\n</source>'
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def _attribute(text: str) -> str:
+    return defuse(text).replace('"', "'")
 
 
 def _evidence(entry: Entry) -> list[str]:
@@ -582,7 +703,10 @@ def run_interactive(kb, quiz: Quiz, llm=None, progress=None, read=input, write=p
             break
         grade = grade_item(kb, item, reply, llm=llm)
         grades.append(grade)
-        write(grade.to_text())
+        text = grade.to_text()
+        write(text)
+        if item.source_id not in text:
+            write(f"source: {item.source_label} ({item.source_id})")
         entry = kb.retriever.entry(item.source_id)
         if entry is not None and entry.origins:
             write("origin: " + "; ".join(o.title or o.name for o in entry.origins))
@@ -598,12 +722,23 @@ def run_interactive(kb, quiz: Quiz, llm=None, progress=None, read=input, write=p
 
 
 def _read_reply(item: QuizItem, read, write):
-    """The reply (an index for an mcq); None to stop (q, quit or end of input)."""
-    for _ in range(3):
+    """The reply (an index for an mcq); None to stop (q, quit or end of input).
+
+    An empty reply (Enter by mistake) is asked again, never graded; after MAX_EMPTY_REPLIES
+    in a row the quiz stops, so a closed input cannot loop forever.
+    """
+    unreadable = empty = 0
+    while unreadable < 3:
         try:
             text = read("> " if item.kind == "open" else "choice> ")
         except EOFError:
             return None
+        if not text.strip():
+            empty += 1
+            if empty >= MAX_EMPTY_REPLIES:
+                return None
+            write("  (no answer yet: type your answer, or q to stop)")
+            continue
         if text.strip().lower() in {"q", "quit", "exit"}:
             return None
         if item.kind == "open":
@@ -611,6 +746,7 @@ def _read_reply(item: QuizItem, read, write):
         choice = parse_choice(item, text)
         if choice is not None:
             return choice
+        unreadable += 1
         write(f"  type a letter a-{chr(ord('a') + len(item.choices or []) - 1)} (or q to stop)")
     return -1  # three unreadable replies: counted as no choice
 

@@ -16,12 +16,14 @@ from conftest import make_settings
 from rag.knowledge import KnowledgeBase
 from rag.llm import ChatLLM
 from rag.study.progress import ProgressStore
-from rag.study.quiz import grade_choice, grade_item, make_quiz, parse_choice, run_interactive
+from rag.study.quiz import gives_key_away, grade_choice, grade_item, make_quiz, parse_choice, run_interactive
 from rag.study.rubric import plain_text, rubric_points
 from rag.study.topics import TopicNotCovered
+from rag.study_bank import StudyBank, quoted_in
 
 REPO = Path(__file__).resolve().parents[2]
 PREFIX = "mlops-interview-questions#"
+NO_BANK = StudyBank()  # a corpus file without a study bank (a user's notes)
 
 
 def norm(text: str) -> str:
@@ -44,13 +46,22 @@ def assert_sound(kb, item):
     assert 0 <= item.answer < 4
     right = item.choices[item.answer]
     wrong = [c for i, c in enumerate(item.choices) if i != item.answer]
-    if item.style == "keypoint":
-        assert right in [p.label for p in rubric_points(entry)]
-        own = {norm(k) for k in entry.key_points}
+    assert not gives_key_away(item.prompt, item.choices, item.answer), (item.prompt, item.choices)
+    assert "one of the key points" not in item.prompt
+    if item.style in ("bank", "concept"):
+        quoted = kb.retriever.entry(item.quote_source_id)
+        assert quoted is not None and quoted_in(item.quote, quoted), (item.id, item.quote)
+        assert item.quote in item.explanation
+    if item.style == "bank":
+        mcq = kb.study_bank.of(entry.source_id).mcqs[int(item.id.rsplit("/", 1)[1])]
+        assert item.prompt == mcq.stem and sorted(item.choices) == sorted(mcq.choices)
+        assert right == mcq.choices[mcq.answer]
+    elif item.style == "concept":
+        labels = [p.label for p in rubric_points(entry)]
+        assert right in labels
         text = f" {norm(plain_text(entry.answer))} "
-        for option in wrong:
-            assert norm(option) not in own, (entry.source_id, option)
-            assert f" {norm(option)} " not in text, (entry.source_id, option)
+        for option in wrong:  # a sibling point, or a point the entry neither lists nor mentions
+            assert option in labels or f" {norm(option)} " not in text, (entry.source_id, option)
     elif item.style == "excerpt":
         assert right == entry.title
         others = {e.title for e in kb.corpus.entries if e.source_id != entry.source_id}
@@ -80,9 +91,66 @@ def test_every_section_gets_sound_items_from_that_section_only(kb):
             assert len({item.source_id for item in quiz.items}) > 1, section
 
 
+def test_bank_questions_come_first_with_their_key_tracked_through_the_shuffle(kb):
+    quiz = make_quiz(kb, "Model Management", n=4, seed=7)
+    mcqs = [item for item in quiz.items if item.kind == "mcq"]
+    assert mcqs and all(item.style == "bank" and item.origin == "bank" for item in mcqs)
+    positions = {item.answer for item in make_quiz(kb, "Model Management", n=12, seed=8).items if item.kind == "mcq"}
+    assert len(positions) > 1  # the key is not always in the bank's position
+    for item in mcqs:
+        assert_sound(kb, item)
+        assert "The source" in item.explanation
+
+
+def test_entries_without_bank_questions_get_concept_questions_from_their_points(kb):
+    """A user's notes have no bank: description -> concept, wrong choices of the same kind."""
+    for section in sections(kb):
+        quiz = make_quiz(kb, section, n=6, seed=4, bank=StudyBank())
+        for item in quiz.items:
+            assert item.style != "bank"
+            assert_sound(kb, item)
+    quiz = make_quiz(kb, "Monitoring & Maintenance", n=6, seed=4, bank=StudyBank())
+    concept = [item for item in quiz.items if item.style == "concept"]
+    assert concept, [item.id for item in quiz.items]
+    for item in concept:
+        label = item.choices[item.answer]
+        assert "___" in item.prompt or not (set(norm(label).split()) & set(norm(item.prompt).split()))
+
+
+def test_the_give_away_check_catches_a_key_found_by_word_matching():
+    assert gives_key_away("What is model or concept drift?", ["Concept Drift", "Rollback", "Caching", "Tracing"], 0)
+    assert gives_key_away(
+        "How do you automate retraining?", ["Retrain on a schedule", "Use a GPU", "Cache features", "Add logs"], 0
+    )
+    assert not gives_key_away(
+        "Inputs shifted but their link to the label did not: what is this?",
+        ["Data drift", "Concept drift", "Label leakage", "Training-serving skew"],
+        0,
+    )
+
+
+def test_at_most_one_bank_question_in_twenty_gives_its_key_away(kb):
+    mcqs = [mcq for bank in kb.study_bank.entries.values() for mcq in bank.mcqs]
+    given_away = [mcq.stem for mcq in mcqs if gives_key_away(mcq.stem, mcq.choices, mcq.answer)]
+    assert len(mcqs) >= 3 * 36
+    assert len(given_away) * 20 <= len(mcqs), given_away
+
+
+def test_offline_quizzes_on_every_section_quote_every_key_and_never_repeat_an_item(kb):
+    total = 0
+    for section in sections(kb):
+        for bank in (None, StudyBank()):
+            quiz = make_quiz(kb, section, n=10, seed=5, bank=bank)
+            assert len({item.id for item in quiz.items}) == len(quiz.items)
+            for item in quiz.items:
+                assert_sound(kb, item)
+                total += item.kind == "mcq"
+    assert total >= 40
+
+
 def test_a_topic_with_one_entry_says_how_many_items_it_could_make(kb):
-    quiz = make_quiz(kb, "Introduction", n=6, seed=1)
-    assert 1 <= len(quiz.items) < 6
+    quiz = make_quiz(kb, "Introduction", n=12, seed=1)
+    assert 1 <= len(quiz.items) < 12
     assert "only" in quiz.notice
 
 
@@ -220,7 +288,7 @@ def generated_items(kb, right_index=0, wrong_options=UNRELATED):
 
 def test_llm_items_that_pass_the_source_check_replace_offline_ones(kb, fake_llm, tmp_path):
     fake_llm.reply(generated_items(kb))
-    quiz = make_quiz(kb, "Scalability & Performance", n=2, seed=1, llm=llm_for(fake_llm, tmp_path))
+    quiz = make_quiz(kb, "Scalability & Performance", n=2, seed=1, llm=llm_for(fake_llm, tmp_path), bank=NO_BANK)
     assert [item.origin for item in quiz.items] == ["llm", "llm"]
     for item in quiz.items:
         entry = kb.retriever.entry(item.source_id)
@@ -243,7 +311,7 @@ def test_llm_items_that_pass_the_source_check_replace_offline_ones(kb, fake_llm,
 def test_invalid_json_from_the_llm_is_asked_for_again(kb, fake_llm, tmp_path):
     good = generated_items(kb)
     fake_llm.replies(["this is not JSON at all", good])
-    quiz = make_quiz(kb, "Scalability & Performance", n=1, seed=1, llm=llm_for(fake_llm, tmp_path))
+    quiz = make_quiz(kb, "Scalability & Performance", n=1, seed=1, llm=llm_for(fake_llm, tmp_path), bank=NO_BANK)
     assert fake_llm.calls == 2
     assert quiz.items[0].origin == "llm"
 
@@ -251,15 +319,15 @@ def test_invalid_json_from_the_llm_is_asked_for_again(kb, fake_llm, tmp_path):
 def test_an_mcq_whose_three_choices_are_not_distinct_is_asked_for_again(kb, fake_llm, tmp_path):
     duplicate = generated_items(kb, wrong_options=["Caching", "caching", "Painting the server room blue"])
     fake_llm.replies([duplicate, generated_items(kb)])
-    quiz = make_quiz(kb, "Scalability & Performance", n=1, seed=1, llm=llm_for(fake_llm, tmp_path))
+    quiz = make_quiz(kb, "Scalability & Performance", n=1, seed=1, llm=llm_for(fake_llm, tmp_path), bank=NO_BANK)
     assert fake_llm.calls == 2
     assert quiz.items[0].origin == "llm"
 
 
 def test_a_wrong_answer_key_is_caught_and_the_offline_item_kept(kb, fake_llm, tmp_path):
     fake_llm.reply(generated_items(kb, right_index=2))  # keys "Painting the server room blue"
-    offline = make_quiz(kb, "Scalability & Performance", n=1, seed=1)
-    quiz = make_quiz(kb, "Scalability & Performance", n=1, seed=1, llm=llm_for(fake_llm, tmp_path))
+    offline = make_quiz(kb, "Scalability & Performance", n=1, seed=1, bank=NO_BANK)
+    quiz = make_quiz(kb, "Scalability & Performance", n=1, seed=1, llm=llm_for(fake_llm, tmp_path), bank=NO_BANK)
     assert quiz.items[0].kind == "mcq"
     assert quiz.items[0].origin == "offline"
     assert quiz.to_json()["items"] == offline.to_json()["items"]
@@ -271,7 +339,7 @@ def test_a_wrong_option_the_source_actually_states_is_caught(kb, fake_llm, tmp_p
         return [rubric_points(entry)[1].label, *UNRELATED[:2]]
 
     fake_llm.reply(generated_items(kb, wrong_options=also_stated))
-    quiz = make_quiz(kb, "Scalability & Performance", n=2, seed=1, llm=llm_for(fake_llm, tmp_path))
+    quiz = make_quiz(kb, "Scalability & Performance", n=2, seed=1, llm=llm_for(fake_llm, tmp_path), bank=NO_BANK)
     mcqs = [item for item in quiz.items if item.kind == "mcq"]
     assert mcqs and all(item.origin == "offline" for item in mcqs)
 
@@ -301,6 +369,17 @@ def test_the_terminal_quiz_asks_grades_shows_the_source_and_records(kb, tmp_path
     assert all(item.source_id in text for item in quiz.items)
     assert "Done: 3 answered" in text
     assert [a.item_id for a in store.recent(10)] == [item.id for item in reversed(quiz.items)]
+
+
+def test_an_empty_reply_in_the_terminal_is_asked_again_not_graded(kb, tmp_path):
+    quiz = make_quiz(kb, "CI/CD for ML", n=2, seed=2)
+    replies = iter(["", "   ", "b" if quiz.items[0].kind == "mcq" else "Automated tests in CI.", "q"])
+    shown: list[str] = []
+    store = ProgressStore(tmp_path / "progress.sqlite3")
+    grades = run_interactive(kb, quiz, progress=store, read=lambda prompt: next(replies), write=shown.append)
+    assert len(grades) == 1
+    assert sum("no answer yet" in line for line in shown) == 2
+    assert [a.item_id for a in store.recent(10)] == [quiz.items[0].id]
 
 
 def test_the_terminal_quiz_stops_on_q_or_end_of_input(kb, tmp_path):
