@@ -29,7 +29,7 @@ import re
 import time
 from collections.abc import Iterator
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ValidationError
 
@@ -150,8 +150,12 @@ class ChatLLM:
     def __init__(self, settings: Settings):
         self.model = settings.chat_model
         self.problem = settings_problem(settings)
-        self.base_url = _without_userinfo((settings.openai_base_url or DEFAULT_BASE_URL).rstrip("/"))
-        if self.problem is None and self.base_url != (settings.openai_base_url or DEFAULT_BASE_URL).rstrip("/"):
+        configured = (settings.openai_base_url or DEFAULT_BASE_URL).strip()
+        base, _, query = configured.partition("?")
+        # A query string (a proxy's `?api_key=...`) goes on every request, not in the path the SDK extends.
+        self._default_query = dict(parse_qsl(query.split("#", 1)[0], keep_blank_values=True)) if query else None
+        self.base_url = _without_userinfo(base.rstrip("/"))
+        if self.problem is None and self.base_url != base.rstrip("/"):
             log.warning("OPENAI_BASE_URL holds a user:password; it is not sent (the API key is, from OPENAI_API_KEY)")
         self.max_retries = settings.llm_max_retries
         self.attempt_timeout_s = min(settings.llm_timeout_s, TOTAL_BUDGET_S / (settings.llm_max_retries + 1))
@@ -169,7 +173,7 @@ class ChatLLM:
         """'model at scheme://host/path': no user:password, no query string (it may hold a key)."""
         if self.problem:
             return f"{self.model} (not usable: {self.problem})"
-        return redact(f"{self.model} at {self.base_url.split('?', 1)[0].split('#', 1)[0]}", self._key)
+        return redact(f"{self.model} at {self.base_url.split('#', 1)[0]}", self._key)
 
     @property
     def host(self) -> str:
@@ -190,6 +194,7 @@ class ChatLLM:
                 max_retries=self.max_retries,
                 timeout=openai.Timeout(self.attempt_timeout_s, connect=min(CONNECT_TIMEOUT_S, self.attempt_timeout_s)),
                 http_client=openai.DefaultHttpx2Client(transport=_guarded_transport()),
+                default_query=self._default_query,
             )
         return self._client
 
@@ -202,6 +207,12 @@ class ChatLLM:
         return self.client().chat.completions.create(model=self.model, extra_headers=headers, **kw)
 
     def _deadline(self) -> float:
+        """Now plus the call budget, counted once the client exists (importing the SDK is not the server's time)."""
+        if self.problem is None:
+            try:
+                self.client()
+            except Exception:
+                pass  # the call itself reports it
         return time.monotonic() + self.deadline_s
 
     # ------------------------------------------------------------------ calls

@@ -12,6 +12,10 @@ Usage::
     llm.cut_stream(after_chunks=3)  # streaming: drop the connection mid-stream
     llm.cut_stream(3, abort=False)  # streaming: end the body early but cleanly
     llm.garbage()                   # 200 with an unparseable body
+    llm.drip(2)                     # one piece every 2 s (streamed: a chunk; not: a byte)
+    llm.keep_alive(1)               # streaming: SSE comments every second, never a token
+    llm.finish_reason("length")     # replies end with this finish reason ("tool_calls" adds a tool call)
+    llm.html()                      # 200 with a web page (text/html), as a wrong base URL gives
     llm.reset(); llm.close()
 
 Endpoints: POST /v1/chat/completions (also /chat/completions), with or without
@@ -111,6 +115,22 @@ class _Handler(BaseHTTPRequestHandler):
         payload = obj if isinstance(obj, str) else json.dumps(obj)
         self._write_chunk(f"data: {payload}\n\n".encode())
 
+    def _drip_bytes(self, data: bytes, interval: float) -> None:
+        """A complete JSON response, one byte per `interval` (the SDK's read timeout never fires)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.flush()
+        for i in range(len(data)):
+            if self.fake._closing.wait(interval):
+                return
+            try:
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+            except OSError:
+                return
+
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
@@ -151,6 +171,18 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
         stream = bool(body.get("stream"))
+        if plan["html"]:
+            self._send_bytes(200, b"<!doctype html><html><body>Welcome to nginx</body></html>", "text/html")
+            return
+        if plan["keep_alive"] and stream:
+            self._start_chunked()
+            while not self.fake._closing.wait(plan["keep_alive"]):
+                try:
+                    self._write_chunk(b": keep-alive\n\n")
+                except OSError:
+                    break  # the client gave up
+            self.close_connection = True
+            return
         if plan["garbage"]:
             if stream:
                 self._start_chunked()
@@ -174,28 +206,34 @@ class _Handler(BaseHTTPRequestHandler):
             "total_tokens": prompt_tokens + _count_tokens(text),
         }
 
+        finish_reason = plan["finish_reason"]
+        tool_calls = (
+            [{"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}]
+            if finish_reason == "tool_calls"
+            else None
+        )
         if not stream:
-            self._send_json(
-                200,
-                {
-                    "id": cid,
-                    "object": "chat.completion",
-                    "created": created,
-                    "model": model,
-                    "system_fingerprint": "fp_fake",
-                    "choices": [
-                        {
-                            "index": 0,
-                            "logprobs": None,
-                            "finish_reason": "stop",
-                            "message": {"role": "assistant", "content": text, "refusal": None},
-                        }
-                    ],
-                    "usage": usage,
-                },
-            )
+            payload = {
+                "id": cid,
+                "object": "chat.completion",
+                "created": created,
+                "model": model,
+                "system_fingerprint": "fp_fake",
+                "choices": [
+                    {
+                        "index": 0,
+                        "logprobs": None,
+                        "finish_reason": finish_reason,
+                        "message": {"role": "assistant", "content": text, "refusal": None, "tool_calls": tool_calls},
+                    }
+                ],
+                "usage": usage,
+            }
+            if plan["drip"]:
+                self._drip_bytes(json.dumps(payload).encode(), plan["drip"])
+                return
+            self._send_json(200, payload)
             return
-
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
 
         def chunk(delta: dict, finish: str | None) -> dict:
@@ -228,9 +266,16 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        if tool_calls:
+            chunks.append(chunk({"tool_calls": [{"index": 0, **tool_calls[0]}]}, None))
         for c in chunks:
-            self._sse(c)
-        self._sse(chunk({}, "stop"))
+            if plan["drip"] and self.fake._closing.wait(plan["drip"]):
+                return
+            try:
+                self._sse(c)
+            except OSError:
+                return  # the client gave up
+        self._sse(chunk({}, finish_reason))
         if include_usage:
             self._sse(
                 {
@@ -366,6 +411,30 @@ class FakeLLM:
             self._garbage = True
         return self
 
+    def drip(self, seconds: float) -> FakeLLM:
+        """Send each stream chunk (or, not streamed, each byte of the body) `seconds` apart."""
+        with self._lock:
+            self._drip = float(seconds)
+        return self
+
+    def keep_alive(self, seconds: float) -> FakeLLM:
+        """Streaming: answer 200, then only SSE keep-alive comments every `seconds`, until closed."""
+        with self._lock:
+            self._keep_alive = float(seconds)
+        return self
+
+    def finish_reason(self, reason: str) -> FakeLLM:
+        """End replies with this finish reason ("length", "content_filter", "tool_calls"...)."""
+        with self._lock:
+            self._finish_reason = reason
+        return self
+
+    def html(self) -> FakeLLM:
+        """Answer 200 with an HTML page, as a web server at a wrong base URL would."""
+        with self._lock:
+            self._html = True
+        return self
+
     def reset(self) -> FakeLLM:
         """Back to normal behaviour (default reply); recorded requests are kept."""
         with self._lock:
@@ -415,6 +484,10 @@ class FakeLLM:
         self._cut_after: int | None = None
         self._cut_abort = True
         self._garbage = False
+        self._drip = 0.0
+        self._keep_alive = 0.0
+        self._finish_reason = "stop"
+        self._html = False
 
     def _track(self, conn: socket.socket, add: bool) -> None:
         with self._lock:
@@ -431,6 +504,10 @@ class FakeLLM:
                 "garbage": self._garbage,
                 "cut_after": self._cut_after,
                 "cut_abort": self._cut_abort,
+                "drip": self._drip,
+                "keep_alive": self._keep_alive,
+                "finish_reason": self._finish_reason,
+                "html": self._html,
                 "text": "",
             }
             if self._fail is not None:
