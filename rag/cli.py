@@ -136,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(handler=cmd_eval_answers)
 
     p = sub.add_parser("bench", parents=[common], help="speed figures (medians over several runs)")
-    p.add_argument("--sizes", default="35,10000,100000", help="synthetic corpus sizes, comma-separated")
+    p.add_argument(
+        "--sizes", default="35,10000", help="synthetic corpus sizes, comma-separated (100000 adds ~7 minutes)"
+    )
     p.add_argument("--queries", type=int, default=200, help="warm search queries")
     p.set_defaults(handler=cmd_bench)
     return parser
@@ -270,6 +272,8 @@ def cmd_eval_retrieval(args, settings):
         f"{name}={metrics[key]:.3f}"
         for name, key in (("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("MRR", "mrr"))
     )
+    for style, figures in metrics.get("styles", {}).items():
+        text += f"\n  {style}: n={figures['n']} hit@1={figures['hit@1']:.3f} hit@5={figures['hit@5']:.3f} MRR={figures['mrr']:.3f}"
     if args.misses:
         misses = [d for d in details if d["rank"] != 1]
         text += "\n" + "\n".join(

@@ -4,9 +4,9 @@ import json
 
 from conftest import make_settings
 
-from rag.cli import main
+from rag.cli import build_parser, main
 from rag.corpus import load_corpus
-from rag.evaluation.bench import make_queries, run_bench
+from rag.evaluation.bench import estimate_synthetic_s, make_queries, run_bench
 
 
 def is_latency(value) -> bool:
@@ -21,8 +21,18 @@ def test_a_small_run_reports_every_figure_and_leaves_the_data_dir_alone(tmp_path
     json.dumps(result)  # one JSON document, as `bench --json` prints it
     for key in ("search_ms", "retrieval_ms", "embed_query_ms", "ask_offline_ms"):
         assert is_latency(result[key]), key
+    assert set(result["search_to_embed_floor"]) == {"p50", "p95"}
+    assert result["search_to_embed_floor"]["p50"] >= 1  # a search embeds its query, then does more
     assert result["index_cold_s"] > 0
-    assert result["first_answer_s"] > 0
+    assert result["first_answer_s"] == result["first_process"]["ask"]["s"] > 0
+    for command in ("ask", "quiz", "grade"):
+        first = result["first_process"][command]
+        assert first["s"] > 0 and first["peak_rss_mb"] > 0
+        assert first["imports_torch"] is False, command
+    assert result["quiz_to_ask"] > 0
+    assert 0 < result["app_first_page_s"] <= result["app_first_answer_s"]
+    assert result["app_imports_torch"] is False
+    assert result["index_cold_imports_torch"] is False
     assert 0 <= result["reindex_noop_s"] < result["index_cold_s"]
     assert result["reindex_noop_loads_model"] is False
     assert result["entries"] == len(load_corpus(tiny_corpus).entries)
@@ -43,6 +53,12 @@ def test_queries_are_distinct_and_drawn_from_the_corpus(kb):
     assert all(q.strip() for q in queries)
     titles = {e.title for e in kb.corpus.entries}
     assert any(q in titles for q in queries)
+
+
+def test_the_default_sizes_stay_quick_and_a_long_size_is_announced():
+    assert estimate_synthetic_s(10_000) < 120
+    assert 300 < estimate_synthetic_s(100_000) < 900  # ~6 minutes of Chroma adds here
+    assert build_parser().parse_args(["bench"]).sizes == "35,10000"
 
 
 def test_bad_sizes_are_a_one_line_error(capsys):
