@@ -8,6 +8,9 @@ answers are 250-600 word pieces long. Each entry therefore becomes several passa
   chunks of an entry cover all of its answer text.
 * `title`: the question alone (questions are short and match questions well).
 * `point`: the title with one key point's full list item (precise matches on details).
+* `alternate`: one other way to ask for the entry (the study bank's alternates, or ones a
+  model generated for a user's notes), embedded alone: a learner's question is matched
+  against questions, as FAQ engines match alternate phrasings.
 
 Token counts come from the model's own `tokenizer.json` via `tokenizers` (no torch import).
 """
@@ -34,7 +37,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 class Chunk:
     chunk_id: str
     source_id: str
-    kind: str  # "chunk" | "title" | "point"
+    kind: str  # "chunk" | "title" | "point" | "alternate"
     text: str  # what is embedded and shown: title + body
     body: str  # the part of the answer this passage carries ("" for a title)
 
@@ -66,7 +69,9 @@ def token_counter(model_path: str | None) -> TokenCounter:
     return TokenCounter(model_path)
 
 
-def chunk_entry(entry: Entry, count: TokenCounter, max_tokens: int = DEFAULT_CHUNK_TOKENS) -> list[Chunk]:
+def chunk_entry(
+    entry: Entry, count: TokenCounter, max_tokens: int = DEFAULT_CHUNK_TOKENS, alternates: list[str] = ()
+) -> list[Chunk]:
     max_tokens = min(max_tokens, MODEL_WINDOW - SPECIAL_TOKENS)
     title = entry.title
     # A title may take at most half the window, so a chunk always has room for its body.
@@ -80,11 +85,21 @@ def chunk_entry(entry: Entry, count: TokenCounter, max_tokens: int = DEFAULT_CHU
     for i, point in enumerate(entry.key_point_texts):
         text = _fit(f"{title}: {_plain(point)}", count, max_tokens)
         passages.append(Chunk(f"{entry.source_id}::point::{i}", entry.source_id, "point", text, point))
+    for i, alternate in enumerate(dict.fromkeys(a.strip() for a in alternates if a and a.strip())):
+        text = _fit(alternate, count, max_tokens)
+        passages.append(Chunk(f"{entry.source_id}::alternate::{i}", entry.source_id, "alternate", text, text))
     return passages
 
 
-def chunk_entries(entries: list[Entry], count: TokenCounter, max_tokens: int = DEFAULT_CHUNK_TOKENS) -> list[Chunk]:
-    return [c for e in entries for c in chunk_entry(e, count, max_tokens)]
+def chunk_entries(
+    entries: list[Entry],
+    count: TokenCounter,
+    max_tokens: int = DEFAULT_CHUNK_TOKENS,
+    alternates: dict[str, list[str]] | None = None,
+) -> list[Chunk]:
+    """Every entry's passages; `alternates` maps a `source_id` to its other phrasings."""
+    alternates = alternates or {}
+    return [c for e in entries for c in chunk_entry(e, count, max_tokens, alternates.get(e.source_id, ()))]
 
 
 def _units(answer: str) -> list[str]:

@@ -273,7 +273,9 @@ def cmd_eval_retrieval(args, settings):
         for name, key in (("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("MRR", "mrr"))
     )
     for style, figures in metrics.get("styles", {}).items():
-        text += f"\n  {style}: n={figures['n']} hit@1={figures['hit@1']:.3f} hit@5={figures['hit@5']:.3f} MRR={figures['mrr']:.3f}"
+        text += f"\n  {style}: n={figures['n']} " + " ".join(
+            f"{name}={figures[name]:.3f}" for name in ("hit@1", "hit@5", "mrr")
+        )
     if args.misses:
         misses = [d for d in details if d["rank"] != 1]
         text += "\n" + "\n".join(

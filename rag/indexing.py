@@ -85,8 +85,12 @@ def open_store(settings: Settings) -> VectorStore:
 
 
 def corpus_passages(settings: Settings, corpus: Corpus | None = None) -> tuple[Corpus, list[Chunk]]:
+    """The corpus's passages, alternate questions included (curated, or cached generated ones)."""
+    from rag.alternates import corpus_alternates
+
     corpus = corpus or load_corpus(settings.corpus_dir)
-    return corpus, chunk_entries(corpus.entries, token_counter(settings.embedding_model))
+    alternates = corpus_alternates(settings, corpus)
+    return corpus, chunk_entries(corpus.entries, token_counter(settings.embedding_model), alternates=alternates)
 
 
 def index_status(settings: Settings, store: VectorStore | None = None) -> IndexStatus:

@@ -77,7 +77,12 @@ class KnowledgeBase:
                             "(add .md files there or set RAG_CORPUS_DIR)"
                         )
                     raise IndexMissing("the index is empty: run `python -m rag index` (or `make index`) first")
-                self._retriever = HybridRetriever(self.corpus.entries, passages, self.embedder, store=self.store)
+                from rag.alternates import corpus_glossary
+
+                glossary = corpus_glossary(self.settings, self.corpus, self.study_bank)
+                self._retriever = HybridRetriever(
+                    self.corpus.entries, passages, self.embedder, store=self.store, glossary=glossary
+                )
             return self._retriever
 
     def status(self) -> IndexStatus:

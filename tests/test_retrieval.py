@@ -95,9 +95,33 @@ def test_odd_unicode_around_a_real_question_still_finds_it(retriever):
     assert odd == plain
 
 
-def test_query_normalisation_expands_shorthands_and_strips_controls():
-    assert normalise_query("  k8s\u200b  rollout ") == "Kubernetes rollout"
-    assert "continuous integration" in normalise_query("ci/cd for ml")
+def test_query_normalisation_strips_controls_and_collapses_space():
+    assert normalise_query("  k8s\u200b  rollout ") == "k8s rollout"
+
+
+def test_the_glossary_expands_a_term_and_points_at_the_entries_that_explain_it(retriever):
+    named = retriever.glossary.match("PSI vs KS?")
+    assert "Population Stability Index" in named.expanded and "Kolmogorov-Smirnov test" in named.expanded
+    q8 = [e.question_number for e in retriever.entries].index(8)
+    assert named.prior[q8] == 1.0
+    assert retriever.search("PSI", k=1)[0].entry.question_number == 8
+
+
+def test_a_longer_glossary_name_wins_over_the_acronym_inside_it(retriever):
+    assert retriever.glossary.match("is AUC-ROC enough").terms == ("AUC-ROC",)
+
+
+def test_a_name_most_entries_use_expands_but_gives_no_prior(retriever):
+    named = retriever.glossary.match("ML in general")
+    assert "Machine Learning" in named.expanded
+    assert not named.prior.any()
+
+
+def test_alternate_questions_are_a_view_of_their_entry(retriever, kb):
+    bank = kb.study_bank.of("mlops-interview-questions#q8")
+    hit = retriever.search(bank.alternates[0], k=1)[0]
+    assert hit.entry.question_number == 8
+    assert hit.components["alternate"] > 0.99
 
 
 def test_entries_are_looked_up_by_source_id(retriever):

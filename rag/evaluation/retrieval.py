@@ -1,13 +1,13 @@
 """Retrieval metrics over a JSONL of {"question", "expected": [numbers]}.
 
 hit@k: share of questions with any expected entry in the top k. MRR: mean of 1/rank of
-the first expected entry (0 when none is in the top 10).
+the first expected entry (0 when none is in the top 10). Rows with a `style` (paraphrase,
+scenario, keywords, ...) are also scored per style, under `styles`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import UserFacingError
@@ -77,10 +77,16 @@ def evaluate_retrieval(retriever, questions: list[dict], method: str = "hybrid")
     """Metrics plus the per-question ranks (the misses are what to study next)."""
     ranks: list[int | None] = []
     details: list[dict] = []
+    by_style: dict[str, list[int | None]] = {}
     for row in questions:
         hits = retriever.search(row["question"], k=MRR_DEPTH, method=method)
         ranked = [h.entry.question_number for h in hits]
         rank = rank_of_first(ranked, set(row["expected"]))
         ranks.append(rank)
+        if isinstance(row.get("style"), str):
+            by_style.setdefault(row["style"], []).append(rank)
         details.append({"question": row["question"], "expected": row["expected"], "rank": rank, "top": ranked[:5]})
-    return retrieval_metrics(ranks), details
+    metrics = retrieval_metrics(ranks)
+    if by_style:
+        metrics["styles"] = {style: retrieval_metrics(style_ranks) for style, style_ranks in sorted(by_style.items())}
+    return metrics, details
