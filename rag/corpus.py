@@ -18,11 +18,27 @@ that is readable but suspicious is indexed and reported too: active HTML blocks 
 `<style>`, `<iframe>`...) are dropped as not content, and text that reads like orders to an
 AI ("ignore previous instructions") is kept as source text (prompts quote it as data), but
 named so its owner can look.
+
+Only safe files are read (`corpus_files`): regular `.md` files inside the corpus folder,
+opened without blocking (a FIFO named `x.md` never hangs a command). A link is followed
+only when it stays inside the folder; dotfiles and dot-folders, files whose name or
+content looks like secrets (`.env`, `KEY=value` lines, private keys), names that are not
+valid UTF-8 or hold control characters, broken links, link loops, pipes and devices are
+skipped, and each is named in `Corpus.problems` (names escaped, so a newline in a file
+name cannot forge a log line).
+
+Ids are unique per path and stable: `stem#q8` for a file at the top of the corpus (the
+founding file's ids never move), `folder/stem#q8` below it. Only a curated file (one
+with a study bank beside it, or the founding file) gets question numbers and the Big Tech
+badge: a note headed `### 8. ... (Big Tech)` is a note titled that way, not "Q8".
 """
 
 from __future__ import annotations
 
+import bisect
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,6 +49,24 @@ from markdown_it import MarkdownIt
 from rag.errors import UserFacingError
 
 MAX_FILE_BYTES = 2_000_000
+FOUNDING_FILE = "mlops-interview-questions.md"  # curated even before its study bank lands
+STUDY_BANK_SUFFIXES = (".study.yaml", ".study.yml", ".study.json")
+
+_SECRET_NAME = re.compile(
+    r"(?:^|[._\-\s])(?:secrets?|credentials?|passwords?|passwd|api[_\-\s]?keys?|private[_\-\s]?key|id_rsa|dotenv)"
+    r"(?:[._\-\s]|$)",
+    re.IGNORECASE,
+)
+# An environment-style assignment of a real-looking value, a private key block, a provider key, URL credentials.
+_SECRET_LINE = re.compile(
+    r"^[ \t]*(?:export[ \t]+)?[A-Z_][A-Z0-9_]*(?:KEY|SECRET|TOKEN|PASSWORD|PASSWD|PWD|CREDENTIALS?)[A-Z0-9_]*"
+    r"[ \t]*=[ \t]*['\"]?(?![$<{]|your|xxx|\.\.\.|changeme|example|placeholder|none\b|null\b)[^\s'\"#]{6,}"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
+    r"|\b(?:sk|rk)-[A-Za-z0-9_\-]{20,}"
+    r"|://[^/\s:@]{1,64}:[^/\s@]{3,64}@",
+    re.MULTILINE,
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 _NUMBERED = re.compile(r"^(\d+)[.)]\s+(.*)$")
 _BIG_TECH = re.compile(r"\s*\(Big Tech\)\s*$", re.IGNORECASE)
@@ -92,6 +126,7 @@ class Entry:
     origins: tuple[Origin, ...] = ()
     path: str = ""
     items: tuple[ListItem, ...] | None = None  # None: parsed from `answer` (a hand-built Entry)
+    curated: bool = True  # False: a user's note (no question number, no badge, labelled as a note)
 
     def __post_init__(self) -> None:
         if self.items is None:
@@ -99,8 +134,10 @@ class Entry:
 
     @property
     def label(self) -> str:
-        """How the UI and the CLI name an entry: 'Q8 · title' or just the title."""
-        return f"Q{self.question_number} · {self.title}" if self.question_number else self.title
+        """How the UI and the CLI name an entry: 'Q8 · title', the title, or 'Note · title' for a user's note."""
+        if self.question_number:
+            return f"Q{self.question_number} · {self.title}"
+        return self.title if self.curated else f"Note · {self.title}"
 
 
 @dataclass(frozen=True)
@@ -110,7 +147,7 @@ class CorpusProblem:
     skipped: bool = True  # False: the file was indexed and `reason` says what to look at
 
     def __str__(self) -> str:
-        return f"{Path(self.path).name}: {self.reason}"
+        return f"{printable_name(Path(self.path).name)}: {self.reason}"
 
     @property
     def message(self) -> str:
@@ -141,16 +178,17 @@ class _Block:
 
 
 def load_corpus(corpus_dir: Path) -> Corpus:
-    """Parse every `*.md` under `corpus_dir` (sorted, so ids and order are stable)."""
+    """Parse every safe `*.md` under `corpus_dir` (sorted, so ids and order are stable)."""
     corpus = Corpus()
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         corpus.problems.append(CorpusProblem(str(corpus_dir), "corpus directory not found"))
         return corpus
-    for path in sorted(corpus_dir.rglob("*.md")):
+    paths, corpus.problems = corpus_files(corpus_dir)
+    for path in paths:
         try:
             text = read_markdown(path)
-            entries = parse_markdown(text, path)
+            entries = parse_markdown(text, path, source_prefix(path, corpus_dir), is_curated(path, corpus_dir))
         except CorpusFileError as exc:
             corpus.problems.append(CorpusProblem(str(path), str(exc)))
             continue
@@ -163,17 +201,113 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     return corpus
 
 
+def printable_name(name: str) -> str:
+    """A file name safe to print on one line: control characters and undecodable bytes escaped."""
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), name)
+
+
+def corpus_files(corpus_dir: Path) -> tuple[list[Path], list[CorpusProblem]]:
+    """The `.md` files safe to read under `corpus_dir`, sorted, and a problem for each one skipped.
+
+    Walks without following links to folders; a link to a file is used only when it
+    resolves to a regular file inside the corpus folder.
+    """
+    corpus_dir = Path(corpus_dir)
+    root = corpus_dir.resolve()
+    found: list[Path] = []
+    problems: list[CorpusProblem] = []
+    for dirpath, dirnames, filenames in os.walk(corpus_dir, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
+            if not name.endswith(".md"):
+                continue
+            path = Path(dirpath) / name
+            reason = _unsafe_file_reason(path, corpus_dir, root)
+            if reason:
+                problems.append(CorpusProblem(str(path), reason))
+            else:
+                found.append(path)
+    found.sort(key=lambda p: p.relative_to(corpus_dir).parts)
+    return found, problems
+
+
+def _unsafe_file_reason(path: Path, corpus_dir: Path, root: Path) -> str | None:
+    """Why `path` (found under `corpus_dir`, which resolves to `root`) must not be read, or None."""
+    name = path.name
+    try:
+        str(path.relative_to(corpus_dir)).encode("utf-8")
+    except UnicodeEncodeError:
+        return "its name is not valid UTF-8; rename it"
+    if _CONTROL.search(name):
+        return "its name holds control characters; rename it"
+    if name.startswith("."):
+        return "a hidden file (names starting with a dot are never read)"
+    if _SECRET_NAME.search(path.stem):
+        return "its name looks like a secrets file; it is never read"
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            real = Path(os.path.realpath(path))
+            try:
+                info = os.stat(path)
+            except FileNotFoundError:
+                return "a broken link (its target does not exist)"
+            except OSError as exc:
+                return f"a link that cannot be followed ({exc.strerror or 'loop'})"
+            if not real.is_relative_to(root):
+                return "a link to a file outside the corpus folder (not followed)"
+            if real.name.startswith(".") or _SECRET_NAME.search(real.stem):
+                return "a link to a hidden or secrets-looking file (not followed)"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file (a pipe, device or folder)"
+    return None
+
+
+def source_prefix(path: Path, root: Path | None) -> str:
+    """The id prefix of a file: its stem at the top of the corpus, `folder/stem` below it."""
+    if root is None or not Path(path).is_relative_to(root):
+        return Path(path).stem
+    return Path(path).relative_to(root).with_suffix("").as_posix()
+
+
+def is_curated(path: Path, root: Path | None) -> bool:
+    """A curated file: a study bank sits beside it, or it is the founding file at the top of the corpus."""
+    if any(path.with_name(path.stem + suffix).is_file() for suffix in STUDY_BANK_SUFFIXES):
+        return True
+    return path.name == FOUNDING_FILE and (root is None or path.parent == root)
+
+
 class CorpusFileError(UserFacingError, ValueError):
     """A corpus file or folder that cannot be read; the message names it."""
 
 
 def read_markdown(path: Path) -> str:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise CorpusFileError(
-            f"too large ({size / 1e6:.1f} MB, limit {MAX_FILE_BYTES / 1e6:.0f} MB); split it into smaller files"
-        )
-    raw = path.read_bytes()
+    """A file's text, read without blocking (a FIFO fails at once) and never past the size limit."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise CorpusFileError(f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise CorpusFileError("not a regular file (a pipe, device or folder)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise CorpusFileError(
+                f"too large ({info.st_size / 1e6:.1f} MB, limit {MAX_FILE_BYTES / 1e6:.0f} MB); "
+                "split it into smaller files"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise CorpusFileError(f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_FILE_BYTES:
+        raise CorpusFileError(f"too large (over {MAX_FILE_BYTES / 1e6:.0f} MB); split it into smaller files")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -181,6 +315,8 @@ def read_markdown(path: Path) -> str:
     text = text.replace("\x00", "")
     if not text.strip():
         raise CorpusFileError("empty file")
+    if _SECRET_LINE.search(text):
+        raise CorpusFileError("it looks like a secrets file (a key, password or credentials in it); never indexed")
     return text
 
 
@@ -191,7 +327,8 @@ def content_warnings(text: str) -> list[str]:
     if active:
         tags = sorted({_ACTIVE_HTML.search(t.content).group(1).lower() for t in active})
         warnings.append(
-            f"indexed without {len(active)} active HTML block(s) ({', '.join('<' + t + '>' for t in tags)}): not content"
+            f"indexed without {len(active)} active HTML block(s) "
+            f"({', '.join('<' + t + '>' for t in tags)}): not content"
         )
     injection = _INSTRUCTIONS_TO_AI.search(text)
     if injection:
@@ -212,26 +349,56 @@ def _parse_tokens(text: str) -> tuple:
     return tuple(_markdown.parse(text))
 
 
-def parse_markdown(text: str, path: Path) -> list[Entry]:
-    return list(_parse_entries(text, str(path)))
+def parse_markdown(text: str, path: Path, prefix: str | None = None, curated: bool = True) -> list[Entry]:
+    """Entries of one file; ids start with `prefix` (default: the file's stem)."""
+    return list(_parse_entries(text, str(path), prefix or Path(path).stem, curated))
 
 
 @lru_cache(maxsize=64)
-def _parse_entries(text: str, path_text: str) -> tuple[Entry, ...]:
+def _parse_entries(text: str, path_text: str, prefix: str, curated: bool) -> tuple[Entry, ...]:
     path = Path(path_text)
-    return tuple(_entries_of(text, path))
+    entries = _entries_of(text, path, curated)
+    if prefix != path.stem:
+        entries = [_with_prefix(e, path.stem, prefix) for e in entries]
+    return tuple(entries)
 
 
-def _entries_of(text: str, path: Path) -> list[Entry]:
+def _with_prefix(entry: Entry, stem: str, prefix: str) -> Entry:
+    return Entry(**{**entry.__dict__, "source_id": prefix + entry.source_id[len(stem) :]})
+
+
+def _entries_of(text: str, path: Path, curated: bool = True) -> list[Entry]:
     lines = text.splitlines()
     tokens = _parse_tokens(text)
     dropped = _markup_only_lines(tokens)
     blocks = _heading_blocks(tokens, len(lines))
     stem = path.stem
     references = _references(blocks, lines)
-    if any(_NUMBERED.match(b.heading) for b in blocks):
-        return _qa_entries(blocks, tokens, lines, dropped, references, path)
-    return _note_entries(blocks, tokens, lines, dropped, stem, path)
+    walked = _ItemIndex(_walk_list_items(tokens, 0, None))  # one walk of the file's lists, not one per heading
+    if curated and any(_NUMBERED.match(b.heading) for b in blocks):
+        return _qa_entries(blocks, walked, lines, dropped, references, path)
+    entries = _note_entries(blocks, walked, lines, dropped, stem, path)
+    if not curated:
+        entries = [Entry(**{**e.__dict__, "big_tech": False, "curated": False}) for e in entries]
+    return entries
+
+
+class _ItemIndex:
+    """Every list item of a file with its line span, sorted by first line, sliced per heading block."""
+
+    def __init__(self, walked):
+        self.walked = walked
+        self.starts = [span[0] for _, span in walked]
+
+    def between(self, first_line: int, end_line: int):
+        """The items whose first line lies in [first_line, end_line), parents re-indexed within them."""
+        lo = bisect.bisect_left(self.starts, first_line)
+        hi = bisect.bisect_left(self.starts, end_line)
+        out = []
+        for item, span in self.walked[lo:hi]:
+            parent = item.parent - lo if item.parent is not None and lo <= item.parent < hi else None
+            out.append((ListItem(item.label, item.text, item.depth, item.ordered, parent), span))
+        return out
 
 
 def _qa_entries(blocks, tokens, lines, dropped, references, path) -> list[Entry]:
@@ -289,7 +456,7 @@ def _make_entry(block, tokens, lines, dropped, references, path, raw_title, numb
     body = _SOURCE_LINE.sub("", body)
     body = _ANSWER_LEAD.sub("", body).strip()
     body = re.sub(r"\n\s*-{3,}\s*$", "", body).strip()
-    walked = _walk_list_items(tokens, block.start, block.end)
+    walked = tokens.between(block.start, block.end)
     labels, texts = _key_points(walked, lines, block)
     stem = path.stem
     source_id = f"{stem}#q{number}" if number is not None else f"{stem}#{_slug(title)}"
@@ -368,10 +535,12 @@ def _key_points(walked, lines, block) -> tuple[list[str], list[str]]:
     """Bold lead phrases of list items ("**Monitoring:** ...") and each item's full text (sub-items included)."""
     labels: list[str] = []
     texts: list[str] = []
+    known: set[str] = set()
     for item, (start, end) in walked:
         label = item.label
-        if not label or label.lower() in {known.lower() for known in labels}:
+        if not label or label.lower() in known:
             continue
+        known.add(label.lower())
         item_text = " ".join(line.strip() for line in lines[start : min(end, block.end)] if line.strip())
         item_text = re.sub(r"^(?:[-*+]|\d+[.)])\s+", "", item_text)
         labels.append(label)

@@ -39,7 +39,10 @@ class CliRun:
         return [line for line in self.stderr.splitlines() if line.startswith("error:")]
 
     def describe(self) -> str:
-        return f"`rag {' '.join(self.args)}` exited {self.returncode}\n--- stdout\n{self.stdout[-3000:]}\n--- stderr\n{self.stderr[-3000:]}"
+        return (
+            f"`rag {' '.join(self.args)}` exited {self.returncode}\n"
+            f"--- stdout\n{self.stdout[-3000:]}\n--- stderr\n{self.stderr[-3000:]}"
+        )
 
 
 def cli_env(data_dir: Path, corpus_dir: Path, **env: str) -> dict[str, str]:

@@ -202,7 +202,8 @@ class ProgressStore:
         item_id, source_id, section, kind, score, _ = row
         with conn:  # one transaction: the attempt and the schedule move together
             conn.execute(
-                "INSERT INTO attempts (item_id, source_id, section, kind, score, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO attempts (item_id, source_id, section, kind, score, answered_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 row,
             )
             current = conn.execute("SELECT box FROM schedule WHERE source_id = ?", (source_id,)).fetchone()
@@ -210,7 +211,8 @@ class ProgressStore:
             due_at = now + BOX_INTERVAL_DAYS[box] * 86400
             conn.execute(
                 "INSERT INTO schedule (source_id, box, due_at, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(source_id) DO UPDATE SET box = excluded.box, due_at = excluded.due_at, updated_at = excluded.updated_at",
+                "ON CONFLICT(source_id) DO UPDATE SET "
+                "box = excluded.box, due_at = excluded.due_at, updated_at = excluded.updated_at",
                 (source_id, box, due_at, now),
             )
         return box
@@ -267,7 +269,8 @@ class ProgressStore:
     def recent(self, limit: int = 20) -> list[Attempt]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT item_id, source_id, section, kind, score, answered_at FROM attempts ORDER BY answered_at DESC, id DESC LIMIT ?",
+                "SELECT item_id, source_id, section, kind, score, answered_at FROM attempts "
+                "ORDER BY answered_at DESC, id DESC LIMIT ?",
                 (int(limit),),
             ).fetchall()
         return [Attempt(*row) for row in rows]

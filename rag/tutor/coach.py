@@ -90,7 +90,7 @@ class ReplyJudge:
             judge_messages(coach_question, reply, entry, [(p.label, p.text) for p in points]), CoachVerdict
         )
         by_label = {p.label.lower(): p for p in points}
-        covered = [by_label[l.strip().lower()] for l in verdict.covered if l.strip().lower() in by_label]
+        covered = [by_label[name.strip().lower()] for name in verdict.covered if name.strip().lower() in by_label]
         covered = list(dict.fromkeys(covered))
         missed = [p for p in points if p not in covered]
         feedback = " ".join(verdict.feedback.split())[:800] or _offline_feedback(covered, missed)
@@ -104,4 +104,7 @@ def _offline_feedback(covered: list[Point], missed: list[Point]) -> str:
         return "None of the source's points came through yet; read them below and try saying them in your own words."
     if not missed:
         return "You covered every point the source makes. Well done."
-    return f"Good: you covered {len(covered)} of {len(covered) + len(missed)} points. Add the ones below to make the answer complete."
+    return (
+        f"Good: you covered {len(covered)} of {len(covered) + len(missed)} points. "
+        "Add the ones below to make the answer complete."
+    )

@@ -23,8 +23,17 @@ from rag.retrieval import Hit, HybridRetriever
 from rag.study.rubric import Point, key_points_of
 from rag.text import plain_text
 
-ANSWER_CHARS = 1500  # key points are added, most relevant first, until this much text is shown
+ANSWER_CHARS = 1500  # the coach's extract
 MIN_POINTS = 3
+MAX_POINTS = 6
+MIN_POINTS_EACH = 2  # per entry of a comparison
+MAX_POINTS_EACH = 3
+MAX_SOURCES = 3
+MAX_WORDS_EACH = (150, 85, 58)  # words per entry for 1, 2 or 3 entries: the answer stays under ~180
+POINT_SLACK_WORDS = 10
+LEAD_WORDS = 45
+SUMMARY_WORDS = 30
+POINT_WORDS = 24
 COACH_POINTS = 2
 MAX_NESTED = 8
 LEAD_CHARS = 420
@@ -120,39 +129,85 @@ class ExtractiveAnswerer:
         self.embedder = embedder
 
     def answer(
-        self, query_vector: np.ndarray, hits: list[Hit], style: str = "explain", second_gap: float = 0.04
+        self,
+        query_vector: np.ndarray,
+        hits: list[Hit],
+        style: str = "explain",
+        second_gap: float = 0.04,
+        question: str = "",
     ) -> Extract:
+        if style == "coach":
+            return self._coach_answer(query_vector, hits)
+        sources = self.sources_for(question, hits, second_gap)
+        budget = MAX_WORDS_EACH[min(len(sources), len(MAX_WORDS_EACH)) - 1]
+        blocks = [
+            self._brief(entry, marker, query_vector, budget, len(sources) > 1)
+            for marker, entry in enumerate(sources, start=1)
+        ]
+        return Extract("\n\n".join(b for b in blocks if b), sources)
+
+    def sources_for(self, question: str, hits: list[Hit], second_gap: float = 0.04) -> list[Entry]:
+        """The entries an answer needs: one per side of a comparison or part of a two-part
+        question (each side's best entry, up to `MAX_SOURCES`), else the best hit and a second
+        one only when it is nearly as close."""
+        sources = [hits[0].entry]
+        for part in question_parts(question):
+            found = self.ranker.retriever.search(part, k=1)
+            if found and found[0].entry not in sources and len(sources) < MAX_SOURCES:
+                sources.append(found[0].entry)
+        if len(sources) == 1:
+            second = _clearly_relevant_second(hits, second_gap)
+            if second is not None:
+                sources.append(second.entry)
+        return sources
+
+    def _brief(self, entry: Entry, marker: int, query_vector: np.ndarray, budget: int, several: bool) -> str:
+        """The entry's direct answer, its most relevant points and its summary, within `budget` words."""
+        lead = _clip_words(lead_of(entry) or _first_sentences(entry.answer, 2), LEAD_WORDS)
+        if lead.endswith(":"):
+            lead = lead[:-1].rstrip() + "."
+        summary = summary_of(entry)
+        summary = _clip_words(_first_sentences(summary, 1), SUMMARY_WORDS) if summary else ""
+        head = f"**{entry.label}**: {lead}" if several else lead
+        used = _words(head) + _words(summary)
+        lines: list[tuple[int, str]] = []
+        ranked = self.ranker.ranked_points(entry, query_vector) if entry.key_points else []
+        numbers = _step_numbers(entry)
+        wanted = MIN_POINTS_EACH if several else MIN_POINTS
+        limit = MAX_POINTS_EACH if several else MAX_POINTS
+        for point, _ in ranked[:limit]:
+            line = _point_line(point)
+            n = _words(line)
+            if len(lines) >= wanted and used + n > budget:
+                break
+            if used + n > budget + POINT_SLACK_WORDS:
+                continue
+            lines.append((point.index, line))
+            used += n
+        if not ranked and not summary:
+            extra = _clip_words(_first_sentences(_after(entry.answer, lead), 3), max(0, budget - used))
+            if extra:
+                summary = extra
+        lines.sort()
+        rendered = [f"{numbers[i]}. {text}" if i in numbers else f"- {text}" for i, text in lines]
+        body = [head] + (["\n".join(rendered)] if rendered else []) + ([summary] if summary else [])
+        body[-1] = f"{body[-1]} [{marker}]"
+        return "\n\n".join(b for b in body if b.strip())
+
+    def _coach_answer(self, query_vector: np.ndarray, hits: list[Hit]) -> Extract:
         best = hits[0].entry
-        sources = [best]
         parts: list[str] = []
         lead = lead_of(best)
         ranked = self.ranker.ranked_points(best, query_vector)
-        coach = style == "coach"
         if not ranked:
-            parts.append(_plain_answer(best, 1, PLAIN_ANSWER_CHARS // 2 if coach else PLAIN_ANSWER_CHARS))
+            parts.append(_plain_answer(best, 1, PLAIN_ANSWER_CHARS // 2))
         else:
             if lead:
                 parts.append(f"{lead} [1]")
-            if coach:
-                chosen = [p for p, _ in ranked[:COACH_POINTS]]
-            else:
-                chosen = _within_budget([p for p, _ in ranked], lambda p: len(self._render_point(p, 1, MAX_NESTED)))
-            shown = sorted(chosen, key=lambda p: p.index)  # chosen by relevance, read in the source's order
-            parts.append("\n".join(self._render_point(p, 1, 2 if coach else MAX_NESTED) for p in shown))
-            rest = [p for p, _ in ranked if p not in chosen]
-            if rest and not coach:
-                parts.append(
-                    "The source also covers "
-                    + _join([f"**{p.label}**" for p in sorted(rest, key=lambda p: p.index)])
-                    + " [1]."
-                )
-        second = _clearly_relevant_second(hits, second_gap)
-        if second is not None and not coach:
-            sources.append(second.entry)
-            parts.append(self._related(second.entry, query_vector))
-        extract = Extract("\n\n".join(p for p in parts if p), sources)
-        if coach:
-            self._add_coach_question(extract, best, ranked)
+            shown = sorted((p for p, _ in ranked[:COACH_POINTS]), key=lambda p: p.index)
+            parts.append("\n".join(self._render_point(p, 1, 2) for p in shown))
+        extract = Extract("\n\n".join(p for p in parts if p), [best])
+        self._add_coach_question(extract, best, ranked)
         return extract
 
     def _render_point(self, point: Point, marker: int, max_nested: int) -> str:
@@ -176,13 +231,95 @@ class ExtractiveAnswerer:
         rest = sorted((p for p, _ in ranked[COACH_POINTS:]), key=lambda p: p.index)
         if rest:
             named = _join([f"**{p.label}**" for p in shown])
-            question = f"Besides {named}, what else belongs in a strong interview answer here? Name one or two more points and say why they matter."
+            question = (
+                f"Besides {named}, what else belongs in a strong interview answer here? "
+                "Name one or two more points and say why they matter."
+            )
             extract.coach_points = rest
         else:
             question = f"In your own words, and without looking: {entry.title}"
             extract.coach_points = [p for p, _ in ranked]
         extract.coach_question = question
         extract.text += f"\n\n**Coach question:** {question}"
+
+
+_COMPARISON = re.compile(
+    r"\s+(?:vs\.?|versus|compared (?:with|to)|or|and how (?:does|do|is|are) (?:it|that|this) (?:differ|compare)"
+    r" (?:from|with|to))\s+|\s*\?\s+(?=\S)|;\s*|,?\s+and (?=(?:how|what|why|when|which|where)\b)",
+    re.IGNORECASE,
+)
+_DIFFERENCE = re.compile(
+    r"\b(?:difference|differences|differ|distinguish|compare|comparison)\b.*?\bbetween\s+(.+)", re.IGNORECASE
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """The sides of a comparison ("PSI vs KS", "difference between A and B") or the parts of a
+    two-part question ("What is X? How do you do Y?"); [] for a question with one part."""
+    text = " ".join(question.split())
+    between = _DIFFERENCE.search(text)
+    if between:
+        parts = re.split(r"\s+and\s+|\s*,\s*", between.group(1).rstrip("?. "), flags=re.IGNORECASE)
+    else:
+        parts = _COMPARISON.split(text)
+    parts = [p.strip(" ?.,:;") for p in parts]
+    parts = [p for p in parts if len(p.split()) >= 1 and len(p) >= 2]
+    return parts if len(parts) >= 2 else []
+
+
+def summary_of(entry: Entry) -> str:
+    """The entry's closing paragraph when it follows the answer's list (its summary), else ""."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", entry.answer) if p.strip()]
+    if len(paragraphs) < 2 or not entry.items or _LIST_LINE.match(paragraphs[-1]):
+        return ""
+    if not any(_LIST_LINE.match(p) for p in paragraphs[:-1]):
+        return ""
+    return _SPACES.sub(" ", paragraphs[-1])
+
+
+def _point_line(point: Point) -> str:
+    """A point as one line: its bold label and the first sentence of what the source says about it."""
+    markdown = point.markdown or point.text
+    lead = re.match(r"\s*\*\*(.+?)\*\*:?\s*(.*)", markdown, re.DOTALL)
+    rest = lead.group(2) if lead else markdown
+    sentence = _clip_words(_first_sentences(rest, 1), POINT_WORDS)
+    if not sentence and point.nested:
+        sentence = _clip_words(_first_sentences(plain_text(point.nested[0][1]), 1), POINT_WORDS)
+    label = point.label.rstrip(":")
+    return f"**{label}:** {sentence}" if sentence else f"**{label}**"
+
+
+def _step_numbers(entry: Entry) -> dict[int, int]:
+    """Key point index -> its number in the source, for points that are steps of a numbered list."""
+    index_of = {label.lower(): i for i, label in enumerate(entry.key_points)}
+    numbers: dict[int, int] = {}
+    position: dict[tuple[int | None, int], int] = {}
+    for item in entry.items or ():
+        if not item.ordered:
+            continue
+        key = (item.parent, item.depth)
+        position[key] = position.get(key, 0) + 1
+        i = index_of.get(item.label.lower()) if item.label else None
+        if i is not None and i not in numbers:
+            numbers[i] = position[key]
+    return numbers
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _clip_words(text: str, limit: int) -> str:
+    words = text.split()
+    if len(words) <= limit:
+        return text.strip()
+    return " ".join(words[:limit]).rstrip(",;:") + "…"
+
+
+def _after(answer: str, lead: str) -> str:
+    flat = _SPACES.sub(" ", _BOLD.sub("", answer)).strip()
+    start = lead.rstrip("…")
+    return flat[len(start) :].strip() if flat.startswith(start) else flat
 
 
 def _within_budget(ranked: list[Point], size) -> list[Point]:

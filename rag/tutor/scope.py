@@ -33,7 +33,9 @@ RESCUE_DENSE = 0.20
 RESCUE_COVERAGE = 0.75
 
 _CLAUSES = re.compile(
-    r"(?<=[.!?;:])\s+|\n+|,\s*(?=(?:but|and|then|also|now|so)\b)|\s+(?=(?:but|and then|then|and)\s+(?:first\s+)?(?:ignore|disregard|forget|repeat|print|reveal|show|output|tell|just|translate)\b)",
+    r"(?<=[.!?;:])\s+|\n+|,\s*(?=(?:but|and|then|also|now|so)\b)"
+    r"|\s+(?=(?:but|and then|then|and)\s+(?:first\s+)?"
+    r"(?:ignore|disregard|forget|repeat|print|reveal|show|output|tell|just|translate)\b)",
     re.IGNORECASE,
 )
 
@@ -42,12 +44,15 @@ _INSTRUCTION_PATTERNS = [
     r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|rules?|prompt|sources?|context|documents?|corpus|guidelines|above|previous|everything|citations?|restrictions?|policy)\b",
     # asking for the tutor's own prompt, settings or secrets
     r"\b(system|developer|hidden|initial|original|secret)\s+(prompt|instructions?|message|rules|settings)\b",
-    r"\b(your|you were|you are|you're)\b.{0,30}(?<!\w)(api[ _-]?keys?|\.env|environment variables|config(uration)?|settings|system prompt|prompt|instructions|rules|secrets?)\b",
+    r"\b(your|you were|you are|you're)\b.{0,30}(?<!\w)"
+    r"(api[ _-]?keys?|\.env|environment variables|config(uration)?|settings"
+    r"|system prompt|prompt|instructions|rules|secrets?)\b",
     r"(?<!\w)(api[ _-]?keys?|\.env|environment variables|system prompt|instructions)\b.{0,30}\b(you|your)\b",
     r"\bOPENAI_[A-Z_]+\b",
     r"\brepeat\b.{0,30}\b(above|everything|words|text|prompt)\b",
     # role play and mode switches
-    r"\byou are now\b|\bpretend (you are|to be)\b|\bact as\b|\bfrom now on\b|\bdeveloper mode\b|\bjailbreak\b|\bno restrictions\b|\bDAN\b",
+    r"\byou are now\b|\bpretend (you are|to be)\b|\bact as\b|\bfrom now on\b"
+    r"|\bdeveloper mode\b|\bjailbreak\b|\bno restrictions\b|\bDAN\b",
     r"\byou are an? \w+(\s+\w+)? now\b",
     r"\bnew (instructions|policy|rules|role)\b|\bsystem override\b|\bI (order|authori[sz]e|command) you\b",
 ]

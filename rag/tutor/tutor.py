@@ -223,7 +223,7 @@ class Tutor:
 
     @property
     def extractive(self) -> ExtractiveAnswerer:
-        self.gate
+        _ = self.gate  # builds the gate and the extractive answerer together, for the current retriever
         return self._extractive
 
     # ------------------------------------------------------------------ answers
@@ -406,7 +406,7 @@ class Tutor:
         if self.llm is not None:
             try:
                 rewritten = self.llm.complete(rewrite_messages(conversation.history(), message))
-                line = next((l.strip().strip("\"'") for l in rewritten.splitlines() if l.strip()), "")
+                line = next((r.strip().strip("\"'") for r in rewritten.splitlines() if r.strip()), "")
                 if 3 <= len(line) <= 500:
                     return line
             except LLMError as exc:
@@ -456,7 +456,7 @@ def _coach_question_in(text: str) -> str | None:
     matches = list(_COACH_LINE.finditer(text))
     if matches:
         return matches[-1].group("q").strip().strip("*_").strip() or None
-    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     if lines and lines[-1].endswith("?"):
         return lines[-1].lstrip("-*> ").strip()
     return None

@@ -14,7 +14,10 @@ from rag.knowledge import KnowledgeBase
 
 pytestmark = pytest.mark.timeout(300)
 
-GOOD = "# Serving notes\n\n## Rollouts\n\n### Shadow deployment\n\nRun the new model beside the old one and compare outputs without serving them.\n"
+GOOD = (
+    "# Serving notes\n\n## Rollouts\n\n### Shadow deployment\n\n"
+    "Run the new model beside the old one and compare outputs without serving them.\n"
+)
 
 HOSTILE = """# Hostile notes
 
@@ -103,7 +106,8 @@ def test_code_about_script_tags_is_content_not_a_problem(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "web.md").write_text(
-        "# Web\n\n## Security\n\n### XSS\n\nNever render user text as HTML: a `<script>` tag in a comment runs in the reader's browser.\n",
+        "# Web\n\n## Security\n\n### XSS\n\n"
+        "Never render user text as HTML: a `<script>` tag in a comment runs in the reader's browser.\n",
         encoding="utf-8",
     )
     loaded = load_corpus(corpus)

@@ -172,7 +172,8 @@ def test_invented_markers_are_dropped_from_text_and_citations(kb, fake_llm, tmp_
 
 def test_the_stream_is_the_answer_in_pieces_and_follow_ups_are_kept_apart(kb, fake_llm, tmp_path):
     fake_llm.reply(
-        "Drift is a change in the input data [1].\n<<FOLLOW_UPS>>\n- What is concept drift?\n- How do you monitor models?"
+        "Drift is a change in the input data [1].\n"
+        "<<FOLLOW_UPS>>\n- What is concept drift?\n- How do you monitor models?"
     )
     stream = Tutor(kb, fake_model(fake_llm, tmp_path)).ask_stream(DRIFT)
     pieces = list(stream)
@@ -272,7 +273,7 @@ def test_model_rewrites_the_follow_up_and_sees_a_bounded_history(kb, fake_llm, t
         "How do you roll back a model?",
         "What is blue-green deployment?",
     ]:
-        tutor.respond(conversation, question).answer
+        _ = tutor.respond(conversation, question).answer  # each turn finished before the next
     answer = tutor.respond(conversation, "and how is that different from canary?").answer
     rewrite_request, answer_request = fake_llm.requests[-2], fake_llm.requests[-1]
     assert "<message>\nand how is that different from canary?\n</message>" in user_prompt(rewrite_request)
