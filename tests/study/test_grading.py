@@ -34,92 +34,172 @@ EXAMPLES = [
     (
         "q8",
         "paraphrase",
-        "I would keep watching the feature distributions in production against the training data, with tests like KS or PSI. When the drift passes a threshold an alert fires. Then I investigate why: user behaviour changed, a broken upstream pipeline, seasonality. Depending on the cause I retrain on fresh data, change the model, or fix the data pipeline. Ideally retraining is automated and triggered by the drift alerts.",
+        (
+            "I would keep watching the feature distributions in production against the training data, with tests like "
+            "KS or PSI. When the drift passes a threshold an alert fires. Then I investigate why: user behaviour "
+            "changed, a broken upstream pipeline, seasonality. Depending on the cause I retrain on fresh data, change "
+            "the model, or fix the data pipeline. Ideally retraining is automated and triggered by the drift alerts."
+        ),
     ),
     (
         "q16",
         "paraphrase",
-        "Blue-green keeps two identical environments; you deploy to the idle one, test it, then flip all traffic over at once, and flipping back is the rollback. It costs double infrastructure. A canary sends a small share of traffic like 5% to the new version, watches errors and metrics, and ramps up gradually; rollback routes traffic back to the stable version. It is slower but limits the blast radius.",
+        (
+            "Blue-green keeps two identical environments; you deploy to the idle one, test it, then flip all traffic "
+            "over at once, and flipping back is the rollback. It costs double infrastructure. A canary sends a small "
+            "share of traffic like 5% to the new version, watches errors and metrics, and ramps up gradually; "
+            "rollback routes traffic back to the stable version. It is slower but limits the blast radius."
+        ),
     ),
     (
         "q25",
         "paraphrase",
-        "CI for ML automatically tests code, data pipelines and training scripts and validates the data schema on every change. CD automates validating and registering models and deploying them to staging and production with progressive rollouts and monitoring. Unlike classic CI/CD it also versions data and model artifacts and tests model performance and bias.",
+        (
+            "CI for ML automatically tests code, data pipelines and training scripts and validates the data schema on "
+            "every change. CD automates validating and registering models and deploying them to staging and "
+            "production with progressive rollouts and monitoring. Unlike classic CI/CD it also versions data and "
+            "model artifacts and tests model performance and bias."
+        ),
     ),
     (
         "q12",
         "paraphrase",
-        "A model registry is a central store for trained models. It keeps versions, with metadata such as metrics, parameters and lineage, and tracks stages like staging, production and archived. Teams share and discover models through it, it supports approvals and audits for governance, and deployment tools pull the approved version from it.",
+        (
+            "A model registry is a central store for trained models. It keeps versions, with metadata such as "
+            "metrics, parameters and lineage, and tracks stages like staging, production and archived. Teams share "
+            "and discover models through it, it supports approvals and audits for governance, and deployment tools "
+            "pull the approved version from it."
+        ),
     ),
     (
         "what-is-mlops",
         "paraphrase",
-        "MLOps is a set of practices that brings together machine learning, DevOps and data engineering so that models are deployed and maintained reliably in production, closing the gap between building a model and operating it.",
+        (
+            "MLOps is a set of practices that brings together machine learning, DevOps and data engineering so that "
+            "models are deployed and maintained reliably in production, closing the gap between building a model and "
+            "operating it."
+        ),
     ),
     (
         "q3",
         "paraphrase",
-        "I version code with Git and data with DVC, pin the environment in a Docker image or a lock file, log every run's parameters, metrics and artifacts in MLflow, fix the random seeds, and run training through an automated pipeline so nobody does manual steps. I also document the setup.",
+        (
+            "I version code with Git and data with DVC, pin the environment in a Docker image or a lock file, log "
+            "every run's parameters, metrics and artifacts in MLflow, fix the random seeds, and run training through "
+            "an automated pipeline so nobody does manual steps. I also document the setup."
+        ),
     ),
     (
         "q11",
         "paraphrase",
-        "Concept drift is when the relationship between inputs and the target changes, so the same features now mean a different label. Data drift is a change in the distribution of the input features themselves. Model or prediction drift is when the model's outputs or its accuracy shift over time.",
+        (
+            "Concept drift is when the relationship between inputs and the target changes, so the same features now "
+            "mean a different label. Data drift is a change in the distribution of the input features themselves. "
+            "Model or prediction drift is when the model's outputs or its accuracy shift over time."
+        ),
     ),
     (
         "q14",
         "paraphrase",
-        "You can serialize the model with pickle or joblib, put it in a Docker container with its dependencies, ship it as a Python package, export it to a standard format such as ONNX or PMML, serve it through a platform like TensorFlow Serving, TorchServe or Seldon, or deploy it as a serverless function.",
+        (
+            "You can serialize the model with pickle or joblib, put it in a Docker container with its dependencies, "
+            "ship it as a Python package, export it to a standard format such as ONNX or PMML, serve it through a "
+            "platform like TensorFlow Serving, TorchServe or Seldon, or deploy it as a serverless function."
+        ),
     ),
     (
         "q20",
         "paraphrase",
-        "Monitoring catches silent failures. Track model performance like accuracy and the distribution of predictions and confidence, data quality such as missing values, feature distributions and schema checks, operational metrics like latency, throughput, errors and resource use, business KPIs and user feedback, and system health such as availability of the service and its dependencies.",
+        (
+            "Monitoring catches silent failures. Track model performance like accuracy and the distribution of "
+            "predictions and confidence, data quality such as missing values, feature distributions and schema "
+            "checks, operational metrics like latency, throughput, errors and resource use, business KPIs and user "
+            "feedback, and system health such as availability of the service and its dependencies."
+        ),
     ),
     (
         "q29",
         "paraphrase",
-        "Docker packages the model, its code and all dependencies into an image, so the environment is reproducible from a laptop to production. Containers make deployment simple, scale out behind Kubernetes, plug into CI/CD pipelines that build and test images, and isolate resources between services.",
+        (
+            "Docker packages the model, its code and all dependencies into an image, so the environment is "
+            "reproducible from a laptop to production. Containers make deployment simple, scale out behind "
+            "Kubernetes, plug into CI/CD pipelines that build and test images, and isolate resources between services."
+        ),
     ),
     (
         "q35",
         "paraphrase",
-        "Model governance is the set of processes and controls over models across their lifecycle: managing versions and approvals, assessing and mitigating risk, meeting regulations like GDPR, checking fairness and ethics, assuring quality through validation, documenting models with model cards, and controlling who can access and deploy them.",
+        (
+            "Model governance is the set of processes and controls over models across their lifecycle: managing "
+            "versions and approvals, assessing and mitigating risk, meeting regulations like GDPR, checking fairness "
+            "and ethics, assuring quality through validation, documenting models with model cards, and controlling "
+            "who can access and deploy them."
+        ),
     ),
     (
         "q1",
         "paraphrase",
-        "Unlike DevOps, MLOps has to manage experiments, since models come from many trial runs. ML systems depend on data as much as on code, so data must be versioned and validated. A model also has its own lifecycle of training, deployment, monitoring and retraining, and MLOps brings data scientists, engineers and operations people together.",
+        (
+            "Unlike DevOps, MLOps has to manage experiments, since models come from many trial runs. ML systems "
+            "depend on data as much as on code, so data must be versioned and validated. A model also has its own "
+            "lifecycle of training, deployment, monitoring and retraining, and MLOps brings data scientists, "
+            "engineers and operations people together."
+        ),
     ),
     (
         "q10",
         "paraphrase",
-        "Keep every model version in a registry so the previous one can be redeployed. Use a deployment strategy such as blue-green or canary that allows switching back fast, automate the rollback when monitoring alerts fire, define the infrastructure as code so environments can be recreated, and test the rollback procedure regularly.",
+        (
+            "Keep every model version in a registry so the previous one can be redeployed. Use a deployment strategy "
+            "such as blue-green or canary that allows switching back fast, automate the rollback when monitoring "
+            "alerts fire, define the infrastructure as code so environments can be recreated, and test the rollback "
+            "procedure regularly."
+        ),
     ),
     (
         "q17",
         "paraphrase",
-        "You state a hypothesis, randomly split users into a control group on the old model and a treatment group on the new one, collect the outcome metrics, and use a statistical test to decide whether the difference is significant before rolling out. You need a big enough sample, a long enough run, clear metrics, isolated groups, and attention to ethics.",
+        (
+            "You state a hypothesis, randomly split users into a control group on the old model and a treatment group "
+            "on the new one, collect the outcome metrics, and use a statistical test to decide whether the difference "
+            "is significant before rolling out. You need a big enough sample, a long enough run, clear metrics, "
+            "isolated groups, and attention to ethics."
+        ),
     ),
     (
         "q22",
         "paraphrase",
-        "First define triggers: a schedule, a drop in performance, detected data drift, or external events. Automate the data pipeline that fetches and validates fresh data, and the training pipeline that trains and evaluates the model. Add safeguards so a new model only ships if it beats the current one, automate deployment with canaries, and orchestrate it all with Airflow or Kubeflow.",
+        (
+            "First define triggers: a schedule, a drop in performance, detected data drift, or external events. "
+            "Automate the data pipeline that fetches and validates fresh data, and the training pipeline that trains "
+            "and evaluates the model. Add safeguards so a new model only ships if it beats the current one, automate "
+            "deployment with canaries, and orchestrate it all with Airflow or Kubeflow."
+        ),
     ),
     (
         "q33",
         "paraphrase",
-        "Feature engineering creates better inputs so the model performs better. It brings domain knowledge into the data, handles problems like missing values and outliers, reduces or manages dimensionality, and transforms features into the form an algorithm needs, for example scaling or encoding categories.",
+        (
+            "Feature engineering creates better inputs so the model performs better. It brings domain knowledge into "
+            "the data, handles problems like missing values and outliers, reduces or manages dimensionality, and "
+            "transforms features into the form an algorithm needs, for example scaling or encoding categories."
+        ),
     ),
     (
         "q30",
         "paraphrase",
-        "The main ones are AWS SageMaker, Google Vertex AI, Azure Machine Learning, IBM Watson Machine Learning and Databricks with managed MLflow.",
+        (
+            "The main ones are AWS SageMaker, Google Vertex AI, Azure Machine Learning, IBM Watson Machine Learning "
+            "and Databricks with managed MLflow."
+        ),
     ),
     (
         "q8",
         "partial",
-        "I would monitor the input feature distributions in production and compare them to the training data. If they diverge I retrain the model on recent data.",
+        (
+            "I would monitor the input feature distributions in production and compare them to the training data. If "
+            "they diverge I retrain the model on recent data."
+        ),
     ),
     (
         "q8",
@@ -129,12 +209,18 @@ EXAMPLES = [
     (
         "q16",
         "partial",
-        "Blue-green deployment runs two identical environments and switches all the traffic from the old one to the new one at once.",
+        (
+            "Blue-green deployment runs two identical environments and switches all the traffic from the old one to "
+            "the new one at once."
+        ),
     ),
     (
         "q25",
         "partial",
-        "Continuous integration for ML runs automated tests on the code and the data pipelines whenever someone pushes a change.",
+        (
+            "Continuous integration for ML runs automated tests on the code and the data pipelines whenever someone "
+            "pushes a change."
+        ),
     ),
     ("q12", "partial", "It is a central place where trained models are stored with their versions."),
     ("what-is-mlops", "partial", "MLOps combines machine learning with DevOps."),
@@ -151,7 +237,10 @@ EXAMPLES = [
     (
         "q1",
         "partial",
-        "The big difference is that ML depends on data, not only on code, so you must version and validate the data too.",
+        (
+            "The big difference is that ML depends on data, not only on code, so you must version and validate the "
+            "data too."
+        ),
     ),
     ("q10", "partial", "I keep older model versions in the registry so I can redeploy the last good one."),
     ("q17", "partial", "You split users randomly into two groups, one sees the old model and one the new model."),
@@ -179,7 +268,10 @@ EXAMPLES = [
     (
         "q8",
         "other_topic",
-        "Docker packages the model with its dependencies into a container image so it runs the same everywhere, and Kubernetes scales it.",
+        (
+            "Docker packages the model with its dependencies into a container image so it runs the same everywhere, "
+            "and Kubernetes scales it."
+        ),
     ),
     ("q16", "other_topic", "A model registry stores model versions with their metadata so teams can track lineage."),
     ("q25", "other_topic", "Feature engineering turns raw data into informative inputs and adds domain knowledge."),
@@ -239,7 +331,11 @@ HELD_OUT = [
     (
         "q4",
         "paraphrase",
-        "MLOps tackles the difficulty of getting models into production, makes experiments reproducible, lets systems scale, keeps models monitored and maintained, automates manual steps, gets data scientists and engineers working together, handles governance and compliance, and versions both data and models.",
+        (
+            "MLOps tackles the difficulty of getting models into production, makes experiments reproducible, lets "
+            "systems scale, keeps models monitored and maintained, automates manual steps, gets data scientists and "
+            "engineers working together, handles governance and compliance, and versions both data and models."
+        ),
     ),
     ("q4", "partial", "It mostly solves the problem that deploying models to production is hard and manual."),
     ("q4", "other_topic", "Canary releases route a small share of live traffic to the new model first."),
@@ -247,7 +343,11 @@ HELD_OUT = [
     (
         "q5",
         "paraphrase",
-        "You start by defining the business problem, then collect the data, clean and prepare it, train models, evaluate them, deploy the chosen one, monitor it in production, and maintain or retrain it as things change.",
+        (
+            "You start by defining the business problem, then collect the data, clean and prepare it, train models, "
+            "evaluate them, deploy the chosen one, monitor it in production, and maintain or retrain it as things "
+            "change."
+        ),
     ),
     ("q5", "partial", "First you collect the data and then you train the model."),
     ("q5", "other_topic", "Docker containers isolate the model's dependencies from the host."),
@@ -255,7 +355,11 @@ HELD_OUT = [
     (
         "q7",
         "paraphrase",
-        "You need solid machine learning knowledge, good software engineering, DevOps practice with CI/CD, data engineering, cloud computing, containers and Kubernetes, monitoring and observability, problem solving, and the ability to communicate with data scientists and engineers.",
+        (
+            "You need solid machine learning knowledge, good software engineering, DevOps practice with CI/CD, data "
+            "engineering, cloud computing, containers and Kubernetes, monitoring and observability, problem solving, "
+            "and the ability to communicate with data scientists and engineers."
+        ),
     ),
     ("q7", "partial", "Strong Python and software engineering skills, plus knowing Docker and Kubernetes."),
     ("q7", "other_topic", "A model registry stores versions of trained models with their metadata."),
@@ -263,7 +367,12 @@ HELD_OUT = [
     (
         "q15",
         "paraphrase",
-        "Unit test the code, validate the data and its schema, evaluate the model on held-out data, test robustness to noisy or adversarial inputs, check fairness and bias across groups, run integration tests of the whole pipeline, test the serving infrastructure, load test for latency and throughput, and finally run an A/B test or canary in production.",
+        (
+            "Unit test the code, validate the data and its schema, evaluate the model on held-out data, test "
+            "robustness to noisy or adversarial inputs, check fairness and bias across groups, run integration tests "
+            "of the whole pipeline, test the serving infrastructure, load test for latency and throughput, and "
+            "finally run an A/B test or canary in production."
+        ),
     ),
     ("q15", "partial", "Check the accuracy on a test set and run load tests on the endpoint."),
     ("q15", "other_topic", "Feature engineering brings domain knowledge into the model's inputs."),
@@ -271,7 +380,12 @@ HELD_OUT = [
     (
         "q18",
         "paraphrase",
-        "Typical problems are environments that differ between training and serving, dependency conflicts, scaling under load, performance that degrades over time, limited compute or memory, hard integration with existing systems, missing monitoring and logs, security holes, messy versioning, and regulatory requirements.",
+        (
+            "Typical problems are environments that differ between training and serving, dependency conflicts, "
+            "scaling under load, performance that degrades over time, limited compute or memory, hard integration "
+            "with existing systems, missing monitoring and logs, security holes, messy versioning, and regulatory "
+            "requirements."
+        ),
     ),
     (
         "q18",
@@ -283,7 +397,11 @@ HELD_OUT = [
     (
         "q21",
         "paraphrase",
-        "Monitoring detects when model performance degrades, catches data quality problems, keeps the service reliable, checks the model still delivers business value, supports compliance and audits, feeds improvements back, helps optimise resource use, and speeds up incident response.",
+        (
+            "Monitoring detects when model performance degrades, catches data quality problems, keeps the service "
+            "reliable, checks the model still delivers business value, supports compliance and audits, feeds "
+            "improvements back, helps optimise resource use, and speeds up incident response."
+        ),
     ),
     ("q21", "partial", "Without monitoring you would not notice when the model's accuracy drops."),
     ("q21", "other_topic", "Packaging a model as a Python wheel makes it installable with pip."),
@@ -291,7 +409,11 @@ HELD_OUT = [
     (
         "q23",
         "paraphrase",
-        "Set up monitoring infrastructure such as Prometheus and Grafana, track performance metrics against ground truth, watch data quality and drift, track latency and errors, alert on thresholds, feed labelled outcomes back for retraining, and build dashboards and reports.",
+        (
+            "Set up monitoring infrastructure such as Prometheus and Grafana, track performance metrics against "
+            "ground truth, watch data quality and drift, track latency and errors, alert on thresholds, feed labelled "
+            "outcomes back for retraining, and build dashboards and reports."
+        ),
     ),
     ("q23", "partial", "I put dashboards in Grafana and alert when latency gets too high."),
     ("q23", "other_topic", "Blue-green deployment switches all traffic between two environments."),
@@ -299,7 +421,12 @@ HELD_OUT = [
     (
         "q28",
         "paraphrase",
-        "MLflow is an open-source platform for the ML lifecycle: Tracking logs parameters, metrics and artifacts of runs, Projects package code reproducibly, Models give a standard format for deployment, and the Model Registry manages versions and stages. Teams use it to manage experiments, reproduce results, collaborate, deploy and govern models.",
+        (
+            "MLflow is an open-source platform for the ML lifecycle: Tracking logs parameters, metrics and artifacts "
+            "of runs, Projects package code reproducibly, Models give a standard format for deployment, and the Model "
+            "Registry manages versions and stages. Teams use it to manage experiments, reproduce results, "
+            "collaborate, deploy and govern models."
+        ),
     ),
     ("q28", "partial", "MLflow lets you log the parameters and metrics of each training run and compare them."),
     ("q28", "other_topic", "Differential privacy adds noise so individuals cannot be identified."),
@@ -307,7 +434,12 @@ HELD_OUT = [
     (
         "q31",
         "paraphrase",
-        "Encrypt data at rest and in transit, restrict access with roles, anonymise or mask personal data, train with techniques like differential privacy or federated learning, protect the deployed model and its API with authentication and input validation, keep audit logs and compliance checks, and secure the CI/CD pipelines and containers.",
+        (
+            "Encrypt data at rest and in transit, restrict access with roles, anonymise or mask personal data, train "
+            "with techniques like differential privacy or federated learning, protect the deployed model and its API "
+            "with authentication and input validation, keep audit logs and compliance checks, and secure the CI/CD "
+            "pipelines and containers."
+        ),
     ),
     ("q31", "partial", "Encrypt the data and control who can access it."),
     ("q31", "other_topic", "A/B testing compares two model versions on split user groups."),
@@ -315,7 +447,12 @@ HELD_OUT = [
     (
         "q34",
         "paraphrase",
-        "Scale the data side with distributed processing like Spark and feature stores, scale training with distributed training and GPUs, scale serving with Kubernetes, autoscaling, load balancing and caching, scale pipelines with orchestration and modular design, and scale the organisation with standards, self-service platforms and automation.",
+        (
+            "Scale the data side with distributed processing like Spark and feature stores, scale training with "
+            "distributed training and GPUs, scale serving with Kubernetes, autoscaling, load balancing and caching, "
+            "scale pipelines with orchestration and modular design, and scale the organisation with standards, "
+            "self-service platforms and automation."
+        ),
     ),
     ("q34", "partial", "Use Kubernetes to autoscale the model servers behind a load balancer."),
     ("q34", "other_topic", "Model versioning lets you roll back to an earlier model."),
@@ -450,7 +587,10 @@ def test_llm_rubric_verdict_becomes_the_grade(kb, fake_llm, tmp_path):
             }
         )
     )
-    reply = "I monitor the feature distributions against the training data and retrain on recent data when they drift, ideally automatically."
+    reply = (
+        "I monitor the feature distributions against the training data and retrain on recent data when they drift, "
+        "ideally automatically."
+    )
     grade = grade_reply(kb, entry, reply, llm=llm_for(fake_llm, tmp_path))
     assert grade.mode == "llm"
     assert grade.covered == ["Monitoring", "Action/Mitigation"]
@@ -588,5 +728,6 @@ if __name__ == "__main__":  # print the calibration table
         for kind, scores in by_kind.items():
             scores.sort()
             print(
-                f"{kind:22} n={len(scores):2}  min {scores[0]:.2f}  median {scores[len(scores) // 2]:.2f}  max {scores[-1]:.2f}"
+                f"{kind:22} n={len(scores):2}  min {scores[0]:.2f}  median {scores[len(scores) // 2]:.2f}  max "
+                f"{scores[-1]:.2f}"
             )
