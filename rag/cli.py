@@ -1,4 +1,4 @@
-"""`python -m rag`: index, search, ask, quiz, grade, progress, eval, bench.
+"""`python -m rag`: index, search, ask, quiz, grade, progress, interview, export, eval, bench.
 
 Every command prints exactly one JSON document on stdout with `--json` (logs and progress
 go to stderr), readable text without it, and exits non-zero with a one-line reason on
@@ -121,6 +121,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("progress", parents=[common], help="mastery per section and what is due")
     p.set_defaults(handler=cmd_progress)
+
+    p = sub.add_parser("interview", parents=[common], help="a graded mock interview (interactive without --replies)")
+    p.add_argument("--topic", required=True, help="a section, 'big tech', 'weak spots' or any free text")
+    p.add_argument("-n", type=int, default=5, help="number of questions")
+    p.add_argument("--difficulty", choices=["easy", "medium", "hard"], default="medium")
+    p.add_argument("--replies", type=Path, help="answer from this file (JSON list, JSON lines or one per line)")
+    p.add_argument("--seed", type=int, default=None, help="same seed, same questions")
+    p.add_argument("--report", type=Path, help="also write the report as Markdown to this file")
+    p.add_argument("--offline", action="store_true", help="never call an LLM")
+    p.set_defaults(handler=cmd_interview)
+
+    p = sub.add_parser("export", parents=[common], help="export study material")
+    export_sub = p.add_subparsers(dest="what", required=True, metavar="WHAT")
+    q = export_sub.add_parser("anki", parents=[common], help="the study bank as an Anki deck (.apkg)")
+    q.add_argument("--out", type=Path, required=True, help="the .apkg file to write")
+    q.add_argument("--topic", help="only this topic (a section, 'big tech' or any free text)")
+    q.set_defaults(handler=cmd_export_anki)
 
     p = sub.add_parser("eval", parents=[common], help="evaluate retrieval or answers")
     eval_sub = p.add_subparsers(dest="what", required=True, metavar="WHAT")
@@ -260,6 +277,47 @@ def cmd_progress(args, settings):
     kb = knowledge(settings)
     report = open_progress(settings).report(kb.corpus.entries)
     return report.to_json(), report.to_text()
+
+
+def cmd_interview(args, settings):
+    from rag.llm import make_llm
+    from rag.study.interview import plan_interview, read_replies, run_interactive, run_with_replies
+    from rag.study.progress import open_progress
+
+    require_text(args.topic, "topic")
+    replies = read_replies(args.replies) if args.replies is not None else None
+    kb = knowledge(settings)
+    llm = None if args.offline else make_llm(settings)
+    progress = open_progress(settings)
+    interview = plan_interview(kb, args.topic, n=args.n, difficulty=args.difficulty, seed=args.seed, progress=progress)
+    if replies is None:
+        if args.json:
+            raise UserError("--json needs --replies FILE (the interactive interview prints text)")
+        run_interactive(kb, interview, llm=llm, progress=progress)
+    else:
+        run_with_replies(kb, interview, replies, llm=llm, progress=progress)
+    if progress.problem:
+        interview.notices.append(progress.problem)
+    if args.report is not None:
+        write_text(args.report, interview.report_markdown())
+    if replies is None:
+        return None, None
+    return interview.to_json(), interview.report_markdown()
+
+
+def cmd_export_anki(args, settings):
+    from rag.study.exports import write_anki_deck
+
+    kb = knowledge(settings)
+    deck = write_anki_deck(kb, args.out, topic=args.topic)
+    return deck.to_json(), f"wrote {deck.notes} notes to {deck.path}"
+
+
+def write_text(path: Path, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {path} ({exc.strerror or type(exc).__name__})") from None
 
 
 def cmd_eval_retrieval(args, settings):

@@ -55,6 +55,18 @@ CREATE TABLE IF NOT EXISTS schedule (
     updated_at REAL NOT NULL
 );
 """
+# Thumbs up/down on an answer (chat or interview). Added after schema 1 shipped, so an
+# existing file gets it on open (IF NOT EXISTS) without a version bump.
+_FEEDBACK_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    question TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    rating INTEGER NOT NULL CHECK (rating IN (0, 1)),
+    given_at REAL NOT NULL
+);
+"""
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,7 @@ class ProgressReport:
     mastery: float
     notice: str | None = None
     entries: list[EntryProgress] = field(default_factory=list)
+    feedback: dict[str, int] = field(default_factory=lambda: {"up": 0, "down": 0})
 
     def to_json(self) -> dict:
         doc = {
@@ -140,6 +153,7 @@ class ProgressReport:
             "attempts": self.attempts,
             "mastery": round(self.mastery, 3),
             "due": [p.to_json() for p in self.due],
+            "feedback": dict(self.feedback),
         }
         if self.notice:
             doc["notice"] = self.notice
@@ -155,6 +169,8 @@ class ProgressReport:
         lines.append(f"overall mastery {self.mastery:.0%} over {self.attempts} attempts")
         if self.due:
             lines.append("due for review: " + "; ".join(p.entry.label for p in self.due[:10]))
+        if self.feedback.get("up") or self.feedback.get("down"):
+            lines.append(f"answer feedback: {self.feedback['up']} thumbs up, {self.feedback['down']} thumbs down")
         if self.notice:
             lines.append(f"note: {self.notice}")
         return "\n".join(lines)
@@ -216,6 +232,35 @@ class ProgressStore:
                 (source_id, box, due_at, now),
             )
         return box
+
+    def record_feedback(self, rating: int, question: str = "", source_id: str = "", kind: str = "chat") -> None:
+        """Store a thumbs up (1) or down (0) on an answer; `kind` says where it was given (chat, interview)."""
+        if rating not in (0, 1):
+            raise ValueError(f"a rating is 0 (down) or 1 (up), not {rating!r}")
+        row = (kind, (question or "")[:500], source_id or "", int(rating), self.clock())
+        insert = "INSERT INTO feedback (kind, question, source_id, rating, given_at) VALUES (?, ?, ?, ?, ?)"
+        with self._lock:
+            try:
+                with self._conn:
+                    self._conn.execute(insert, row)
+            except sqlite3.Error as exc:
+                if self._memory:
+                    raise
+                self._fall_back_to_memory(
+                    f"feedback could not be saved to {self.path} ({_reason(exc)}); kept in memory only"
+                )
+                with self._conn:
+                    self._conn.execute(insert, row)
+
+    def feedback_counts(self) -> dict[str, int]:
+        """How many answers got a thumbs up and how many a thumbs down."""
+        with self._lock:
+            try:
+                rows = self._conn.execute("SELECT rating, COUNT(*) FROM feedback GROUP BY rating").fetchall()
+            except sqlite3.Error:
+                rows = []
+        counts = dict(rows)
+        return {"up": int(counts.get(1, 0)), "down": int(counts.get(0, 0))}
 
     # ------------------------------------------------------------------ reading
 
@@ -299,6 +344,7 @@ class ProgressStore:
             mastery=sum(p.mastery for p in progress) / len(progress) if progress else 0.0,
             notice=self.problem,
             entries=progress,
+            feedback=self.feedback_counts(),
         )
 
     def close(self) -> None:
@@ -331,6 +377,7 @@ class ProgressStore:
             conn.execute("PRAGMA synchronous=FULL")
             if version == 0:
                 conn.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            conn.executescript(_FEEDBACK_SCHEMA)
         except sqlite3.Error as exc:
             kind = "busy (another program is using it)" if _is_locked(exc) else "unreadable"
             self.problem = (
@@ -348,7 +395,7 @@ class ProgressStore:
     def _memory_connection(self) -> sqlite3.Connection:
         self._memory = True
         conn = sqlite3.connect(":memory:", check_same_thread=False)
-        conn.executescript(_SCHEMA)
+        conn.executescript(_SCHEMA + _FEEDBACK_SCHEMA)
         return conn
 
     def _fall_back_to_memory(self, problem: str) -> None:
@@ -386,6 +433,10 @@ def _copy_into(source: sqlite3.Connection, memory: sqlite3.Connection) -> None:
         (
             "SELECT source_id, box, due_at, updated_at FROM schedule",
             "INSERT OR REPLACE INTO schedule (source_id, box, due_at, updated_at) VALUES (?, ?, ?, ?)",
+        ),
+        (
+            "SELECT kind, question, source_id, rating, given_at FROM feedback",
+            "INSERT INTO feedback (kind, question, source_id, rating, given_at) VALUES (?, ?, ?, ?, ?)",
         ),
     )
     for select, insert in copies:
