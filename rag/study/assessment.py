@@ -1,0 +1,300 @@
+"""The offline check of a reply: which points it states, hints at or contradicts, and its false claims.
+
+A reply is read as pieces (its sentences, and their clauses of three words or more, since a
+one-line reply often packs several points). Every piece is compared by embedding
+similarity with every point's *content*: the point's text without its bold label, its
+sentences, and the study bank's paraphrases of it. The label is never matched on its own,
+and a piece made only of point labels and filler words is not a claim ("Monitoring.
+Detection. Diagnosis." covers nothing).
+
+A piece credits a point when it is close to the point *and* closer to the point than to
+the question: a reply that restates the question is about as similar to every point as a
+real answer is (every point shares the question's topic), but closer still to the question.
+
+A piece is a false claim, credits nothing and is listed, when it
+* negates what the source states about the point it is about ("never version datasets",
+  "there is no need to monitor", "avoid rollbacks"): the piece is negated (an odd number of
+  negations) and the source sentence it matches says nothing negative (no "not", "avoid",
+  "prevent", "reduce", "instead" ..., which a faithful paraphrase may turn into "don't");
+* matches one of the study bank's misconceptions for the entry better than its correction;
+* names one point's concept but states another point's content (two strategies, tools or
+  drift types with their properties swapped).
+
+Thresholds were calibrated on `eval/grading_dev.jsonl` (method and figures in
+`eval/README.md`, "Grading").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.study.rubric import Point
+from rag.text import split_sentences
+
+SIM_FLOOR = 0.40  # below: the piece is not about this point
+SIM_FULL = 0.62  # above: the piece states the point (paraphrases land at 0.55-0.8)
+MARGIN_FLOOR = 0.0  # the piece must be closer to the point than to the question ...
+MARGIN_FULL = 0.15  # ... by this much for full credit
+COVERED_AT = 0.6  # credit from which a point counts as covered ...
+PARTIAL_AT = 0.3  # ... and as partly covered
+NEGATION_SIM = 0.5  # a negated piece this close to a point's sentence contradicts it
+MISCONCEPTION_SIM = 0.85  # a piece this close to a bank claim (and closer than to its correction) repeats it
+MISCONCEPTION_MARGIN = 0.1
+SWAP_SIM = 0.55  # a piece naming point A this close to point B's content ...
+SWAP_MARGIN = 0.08  # ... and this much closer to B than to A binds B's properties to A
+MIN_CONTENT_WORDS = 2
+MAX_REPLY_CHARS = 6000
+MAX_PIECES = 150
+MIN_CLAUSE_WORDS = 3
+
+_CLAUSE = re.compile(r"\s*(?:[,;:()]|\s-\s|\s—\s)\s*|\s+(?:and|or|so|then|but|while|which|because)\s+", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*")
+_NEGATION = re.compile(
+    r"\b(?:never|not|no|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|won't|shouldn't|can't|cannot|"
+    r"without|avoid|avoids|avoiding|skip|skips|skipping|unnecessary|nothing|neither|nor|none)\b|n't\b",
+    re.IGNORECASE,
+)
+_NEGATIVE_SENSE = re.compile(  # a source sentence with any of these may be paraphrased with a "don't" or "no"
+    r"\b(?:never|not|no|without|avoid\w*|prevent\w*|reduc\w*|minimi\w*|minimal|instead|unlike|rather|"
+    r"different|less|fewer|eliminat\w*|lack\w*|fail\w*|silent\w*|only|cannot|none|nothing)\b|n't\b",
+    re.IGNORECASE,
+)
+_NO_LONGER = re.compile(r"\bno longer\b", re.IGNORECASE)
+_SCOPED_NEGATION = re.compile(
+    r"^\s*(?:(?:so|and|also|just|simply|then)\s+)?(?:never|don't|do not|avoid|skip|there(?:'s| is) no need|no need)\b",
+    re.IGNORECASE,
+)
+_STOPWORDS = frozenset(
+    "a an the and or of to in on for with by as at from is are be been being it its this that these those "
+    "you your we our they their i my me he she his her them us do does did can could should would will "
+    "so then than also just very more most some any all each every which what when where how why who "
+    "into over about up out if but not no".split()
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A false claim found in a reply: its sentence, what is right instead, and the source's sentence."""
+
+    claim: str
+    correction: str
+    source: str
+
+    def to_json(self) -> dict:
+        return {"claim": self.claim, "correction": self.correction, "source": self.source}
+
+
+@dataclass
+class Assessment:
+    """Per point (in rubric order): its credit 0..1, whether a piece contradicts it; and the false claims."""
+
+    credits: list[float]
+    contradicted: list[bool]
+    related: list[float]  # best raw similarity of any piece to the point (what an LLM verdict is checked against)
+    incorrect: list[Claim] = field(default_factory=list)
+
+    def state(self, i: int) -> str:
+        if self.contradicted[i]:
+            return "contradicted"
+        if self.credits[i] >= COVERED_AT:
+            return "covered"
+        if self.credits[i] >= PARTIAL_AT:
+            return "partial"
+        return "missed"
+
+
+@dataclass(frozen=True)
+class _Piece:
+    text: str
+    sentence: str
+    negated: bool
+    has_clauses: bool = False  # a sentence whose clauses are pieces too
+
+
+def assess(embedder, points: list[Point], question: str, reply: str, misconceptions=(), vectors=None) -> Assessment:
+    """The offline check of `reply` against `points` (see the module docstring).
+
+    `misconceptions`: the study bank's items for the entry (`claim`, `correction`, `source`).
+    `vectors`: a function texts -> unit vectors for corpus texts (cached); the embedder otherwise.
+    """
+    n = len(points)
+    pieces = reply_pieces(reply)
+    empty = Assessment([0.0] * n, [False] * n, [0.0] * n)
+    if not pieces or not points:
+        return empty
+    corpus_vectors = vectors or embedder.embed
+    piece_vectors = np.asarray(embedder.embed([p.text for p in pieces]))
+    to_question = piece_vectors @ np.asarray(embedder.embed_query(question))
+    views = [_views(point) for point in points]
+    flat = [v for group in views for v in group]
+    view_vectors = np.asarray(corpus_vectors(flat))
+    sims_all = piece_vectors @ view_vectors.T  # pieces x views
+    per_point, start = [], 0
+    for group in views:
+        block = sims_all[:, start : start + len(group)]
+        per_point.append(block)
+        start += len(group)
+    best = np.stack([block.max(axis=1) for block in per_point], axis=1)  # pieces x points
+
+    label_words = {w for point in points for w in _words(point.label)}
+    substantive = np.array([len(_content_words(p.text) - label_words) >= MIN_CONTENT_WORDS for p in pieces])
+    false_piece = np.zeros(len(pieces), dtype=bool)
+    contradicted = [False] * n
+    incorrect: dict[str, Claim] = {}
+
+    # negation of a stated point: a piece read clause by clause, against the point's single sentences
+    sentence_views = [[j for j, v in enumerate(group) if len(split_sentences(v)) <= 1] for group in views]
+    for k, piece in enumerate(pieces):
+        if piece.has_clauses:
+            continue  # its clauses are checked instead: a negation belongs to the clause it is in
+        options = [(float(per_point[i][k, j]), i, j) for i in range(n) for j in sentence_views[i]]
+        if not options:
+            continue
+        sim, i, j = max(options)
+        if sim < NEGATION_SIM:
+            continue
+        matched = views[i][j]
+        if piece.negated and not _NEGATIVE_SENSE.search(matched):
+            false_piece[k] = True
+            contradicted[i] = True
+            incorrect.setdefault(
+                piece.sentence, Claim(piece.sentence, _correction(points[i], matched), _source_sentence(points[i]))
+            )
+    for k, piece in enumerate(pieces):  # a sentence with a contradicting clause credits nothing as a whole
+        if piece.has_clauses and piece.sentence in incorrect:
+            false_piece[k] = True
+
+    # a misconception from the study bank
+    if misconceptions:
+        claims = np.asarray(embedder.embed([m.claim for m in misconceptions]))
+        corrections = np.asarray(embedder.embed([m.correction for m in misconceptions]))
+        to_claim = piece_vectors @ claims.T
+        to_correction = piece_vectors @ corrections.T
+        for k, piece in enumerate(pieces):
+            j = int(to_claim[k].argmax())
+            closer = min(to_correction[k, j], best[k].max()) + MISCONCEPTION_MARGIN
+            if to_claim[k, j] >= MISCONCEPTION_SIM and to_claim[k, j] >= closer:
+                false_piece[k] = True
+                m = misconceptions[j]
+                incorrect.setdefault(piece.sentence, Claim(piece.sentence, m.correction, m.source))
+
+    # properties of one point bound to another: with the concepts' names taken out, the piece reads like another point
+    distinctive = _distinctive_words(points)
+    candidates = [
+        (k, named[0])
+        for k, piece in enumerate(pieces)
+        if not false_piece[k] and not piece.has_clauses
+        for named in [[i for i, point in enumerate(points) if _names(piece.text, point.label)]]
+        if len(named) == 1 and len(points) > 1
+    ]
+    if candidates:
+        all_names = set().union(*distinctive)
+        neutral_views = [[_without(v, all_names) for v in group] for group in views]
+        neutral_vectors = np.asarray(corpus_vectors([v for group in neutral_views for v in group]))
+        neutral_pieces = np.asarray(embedder.embed([_without(pieces[k].text, all_names) for k, _ in candidates]))
+        sims = neutral_pieces @ neutral_vectors.T
+        for row, (k, a) in enumerate(candidates):
+            per, start = [], 0
+            for group in neutral_views:
+                per.append(float(sims[row, start : start + len(group)].max()))
+                start += len(group)
+            b = int(np.argmax(per))
+            if b == a or _names(pieces[k].text, points[b].label):
+                continue
+            if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN:
+                false_piece[k] = True
+                contradicted[a] = True
+                source = _source_sentence(points[a])
+                correction = f"That describes {points[b].label}, not {points[a].label}. {source}"
+                incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, source))
+
+    on_point = _ramp(best, SIM_FLOOR, SIM_FULL)
+    beyond_question = _ramp(best - to_question[:, None], MARGIN_FLOOR, MARGIN_FULL)
+    credit = np.minimum(on_point, beyond_question)
+    credit[~substantive | false_piece] = 0.0
+    credits = [float(credit[:, i].max()) for i in range(n)]
+    related = [float(best[:, i].max()) for i in range(n)]
+    return Assessment(credits, contradicted, related, list(incorrect.values()))
+
+
+def reply_pieces(reply: str) -> list[_Piece]:
+    """Sentences of the reply, plus their clauses of three words or more.
+
+    A sentence that opens with a negation ("Don't version data, models or code") passes it
+    to every clause, so "models or code" is read as negated too.
+    """
+    text = (reply or "")[:MAX_REPLY_CHARS]
+    pieces: dict[str, _Piece] = {}
+    for sentence in split_sentences(text):
+        scoped = bool(_SCOPED_NEGATION.match(sentence))
+        clauses = [c for c in _CLAUSE.split(sentence) if c and len(c.split()) >= MIN_CLAUSE_WORDS]
+        pieces.setdefault(sentence, _Piece(sentence, sentence, _is_negated(sentence), len(clauses) > 1))
+        if len(clauses) > 1:
+            for clause in clauses:
+                negated = _is_negated(clause) or (scoped and not _NEGATION.search(clause))
+                pieces.setdefault(clause, _Piece(clause, sentence, negated))
+    return list(pieces.values())[:MAX_PIECES]
+
+
+def content_of(point: Point) -> str:
+    """The point's text without its leading label ("Monitoring: Continuously ..." -> "Continuously ...")."""
+    text = point.text
+    for sep in (":", " -", " —"):
+        head = point.label + sep
+        if text.lower().startswith(head.lower()):
+            return text[len(head) :].strip() or text
+    return text
+
+
+def _views(point: Point) -> list[str]:
+    """The texts a piece is compared with: the point's content whole and by sentence, and its paraphrases."""
+    content = content_of(point)
+    sentences = [s for s in split_sentences(content) if s != content]
+    return list(dict.fromkeys([content, *sentences, *point.paraphrases]))
+
+
+def _is_negated(text: str) -> bool:
+    """An odd number of negations ("never ... without" is a positive statement); "no longer" is a change, not one."""
+    return len(_NEGATION.findall(_NO_LONGER.sub("", text))) % 2 == 1
+
+
+def _names(text: str, label: str) -> bool:
+    """Whether the piece names the concept of a label (all its content words, or the label as written)."""
+    if label.lower() in text.lower():
+        return True
+    words = _content_words(label)
+    return bool(words) and len(words) >= 2 and words <= _content_words(text)
+
+
+def _distinctive_words(points: list[Point]) -> list[set[str]]:
+    """Per point, the words of its label no other label has ("canary"; "blue", "green", "blue-green")."""
+    words = [{w for w in _content_words(p.label) for w in (w, *w.split("-")) if len(w) > 2} for p in points]
+    return [own - set().union(*(other for j, other in enumerate(words) if j != i)) for i, own in enumerate(words)]
+
+
+def _without(text: str, names: set[str]) -> str:
+    return " ".join(w for w in text.split() if w.lower().strip(".,;:()'\"") not in names)
+
+
+def _correction(point: Point, matched: str) -> str:
+    return f"The source says the opposite: {matched.rstrip('.')}."
+
+
+def _source_sentence(point: Point) -> str:
+    sentences = split_sentences(content_of(point))
+    return sentences[0] if sentences else point.text
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _words(text) if w not in _STOPWORDS and len(w) > 1}
+
+
+def _ramp(x, low: float, high: float):
+    return np.clip((x - low) / (high - low), 0.0, 1.0)
