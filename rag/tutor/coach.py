@@ -1,40 +1,29 @@
-"""Coach mode's check: which key points of the source did the learner's reply cover?
+"""Coach mode's check: which of the points the tutor asked about did the learner's reply cover?
 
-With a model, it judges (JSON, validated: only the labels it was given count); without one,
-or when it fails, each sentence of the reply is compared with each point by embedding
-similarity: a point is covered by a sentence that is very close to it, or that is closer
-to it than to any other point and still clearly related. Thresholds were read off replies
-written for Q8 (drift): a paraphrase of a point scores 0.55-0.9 against it, an unrelated
-or empty reply below 0.2.
+It is the one grader (`rag.study.grading.grade`) run over the points the coach question
+left open, so a coach reply and a quiz answer are judged by the same rules: coverage by
+meaning, false claims (negated practices, swapped properties, the study bank's
+misconceptions) named first and never credited, and with a model the same rubric prompt,
+validated, with the offline check as its floor.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
-
-from pydantic import BaseModel, Field
 
 from rag.corpus import Entry
 from rag.embeddings import Embedder
-from rag.llm import ChatLLM, LLMError
-from rag.prompts import judge_messages
+from rag.llm import ChatLLM
+from rag.study.assessment import Claim
+from rag.study.grading import Grade, grade
 from rag.study.rubric import Point
+from rag.text import clip
 
 log = logging.getLogger(__name__)
 
-CLEAR_MATCH = 0.6
-BEST_MATCH = 0.45
 MAX_REPLY_CHARS = 4000
-
-_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
-
-
-class CoachVerdict(BaseModel):
-    covered: list[str] = Field(default_factory=list)
-    missed: list[str] = Field(default_factory=list)
-    feedback: str = ""
+CLAIM_CHARS = 160
 
 
 @dataclass
@@ -44,67 +33,63 @@ class Judgement:
     feedback: str
     mode: str  # "llm" or "offline"
     notice: str | None = None
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def score(self) -> float:
-        total = len(self.covered) + len(self.missed)
-        return len(self.covered) / total if total else 0.0
+    incorrect: list[Claim] = field(default_factory=list)
+    score: float = 0.0
+    grade: Grade | None = None
 
 
 class ReplyJudge:
-    def __init__(self, embedder: Embedder, llm: ChatLLM | None = None):
+    def __init__(self, embedder: Embedder, llm: ChatLLM | None = None, bank=None):
         self.embedder = embedder
         self.llm = llm
+        self.bank = bank  # the study bank (its `of(source_id)` gives paraphrases and misconceptions)
 
     def judge(self, entry: Entry, coach_question: str, points: list[Point], reply: str) -> Judgement:
+        """Grade `reply` against `points` (what the coach question asked about) with the one grader."""
         reply = reply.strip()[:MAX_REPLY_CHARS]
-        if self.llm is not None and points:
-            try:
-                return self._judge_with_llm(entry, coach_question, points, reply)
-            except LLMError as exc:
-                log.warning("coach judge fell back to offline: %s", exc)
-                judgement = self.judge_offline(points, reply)
-                judgement.notice = f"Checked offline: {exc}."
-                return judgement
-        return self.judge_offline(points, reply)
-
-    def judge_offline(self, points: list[Point], reply: str) -> Judgement:
-        sentences = [s.strip() for s in _SENTENCES.split(reply) if len(s.strip()) > 2]
-        covered_ids: set[int] = set()
-        if sentences and points:
-            point_vectors = self.embedder.embed([p.text for p in points])
-            sentence_vectors = self.embedder.embed(sentences)
-            sims = sentence_vectors @ point_vectors.T
-            for row in sims:
-                best = int(row.argmax())
-                for i, sim in enumerate(row):
-                    if sim >= CLEAR_MATCH or (i == best and sim >= BEST_MATCH):
-                        covered_ids.add(i)
-        covered = [p for i, p in enumerate(points) if i in covered_ids]
-        missed = [p for i, p in enumerate(points) if i not in covered_ids]
-        return Judgement(covered, missed, _offline_feedback(covered, missed), "offline")
-
-    def _judge_with_llm(self, entry: Entry, coach_question: str, points: list[Point], reply: str) -> Judgement:
-        verdict = self.llm.complete_json(
-            judge_messages(coach_question, reply, entry, [(p.label, p.text) for p in points]), CoachVerdict
-        )
-        by_label = {p.label.lower(): p for p in points}
-        covered = [by_label[name.strip().lower()] for name in verdict.covered if name.strip().lower() in by_label]
-        covered = list(dict.fromkeys(covered))
+        bank = self.bank.of(entry.source_id) if self.bank is not None else None
+        result = grade(entry, reply, self.embedder, bank=bank, llm=self.llm, points=points, question=entry.title)
+        if result.notice:
+            log.warning("coach judge fell back to offline: %s", result.notice)
+        by_label = {p.label: p for p in points}
+        covered = [by_label[label] for label in result.covered if label in by_label]
         missed = [p for p in points if p not in covered]
-        feedback = " ".join(verdict.feedback.split())[:800] or _offline_feedback(covered, missed)
-        return Judgement(covered, missed, feedback, "llm")
+        notice = f"Checked offline: {result.notice.removeprefix('graded offline: ')}." if result.notice else None
+        return Judgement(
+            covered,
+            missed,
+            coach_feedback(result, len(points)),
+            result.mode,
+            notice,
+            list(result.incorrect),
+            result.score,
+            result,
+        )
+
+    def judge_offline(self, entry: Entry, points: list[Point], reply: str) -> Judgement:
+        """The same check without a model."""
+        return ReplyJudge(self.embedder, None, self.bank).judge(entry, "", points, reply)
 
 
-def _offline_feedback(covered: list[Point], missed: list[Point]) -> str:
-    if not covered and not missed:
-        return "There was nothing to check this time."
-    if not covered:
-        return "None of the source's points came through yet; read them below and try saying them in your own words."
-    if not missed:
-        return "You covered every point the source makes. Well done."
-    return (
-        f"Good: you covered {len(covered)} of {len(covered) + len(missed)} points. "
-        "Add the ones below to make the answer complete."
-    )
+def coach_feedback(result: Grade, n_points: int) -> str:
+    """Wrong claims first, then what the reply covered, in plain sentences (the source is cited beside it)."""
+    parts = [f'Not right: "{clip(c.claim, CLAIM_CHARS)}" {c.correction}' for c in result.incorrect[:3]]
+    if result.mode == "llm" and result.feedback:
+        return " ".join(parts) if parts else _model_part(result.feedback)
+    covered = len(result.covered)
+    if n_points == 0:
+        parts.append("There was nothing to check this time.")
+    elif covered == 0:
+        parts.append(
+            "None of the source's points came through yet; read them below and try saying them in your own words."
+        )
+    elif covered == n_points:
+        parts.append("You covered every point the source makes." + ("" if result.incorrect else " Well done."))
+    else:
+        parts.append(f"You covered {covered} of {n_points} points. Add the ones below to make the answer complete.")
+    return " ".join(parts)
+
+
+def _model_part(feedback: str) -> str:
+    """The grader's feedback without its trailing "Source: ..." (coach mode cites the source as [1])."""
+    return feedback.rsplit(" Source: ", 1)[0]

@@ -415,7 +415,7 @@ class Tutor:
         return f"{previous} {message}"
 
     def _judge(self, stream: AnswerStream, check: PendingCheck, reply: str, notices: list[str]) -> Iterator[str]:
-        judgement: Judgement = ReplyJudge(self.kb.embedder, self.llm).judge(
+        judgement: Judgement = ReplyJudge(self.kb.embedder, self.llm, self.kb.study_bank).judge(
             check.entry, check.question, check.points, reply
         )
         if judgement.notice:
