@@ -14,8 +14,12 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
+
+if TYPE_CHECKING:  # numpy is imported where vectors are made, not to read the corpus
+    import numpy as np
 
 from rag.chunking import Chunk, chunk_entries, token_counter
 from rag.config import Settings

@@ -370,7 +370,10 @@ class ChatLLM:
         elif isinstance(exc, openai.APIConnectionError):
             text = f"the connection to the model at {where} failed or broke mid-answer{retries}"
         elif isinstance(exc, (json.JSONDecodeError, openai.APIResponseValidationError)):
-            text = f"the server at {where} sent a reply that is not valid JSON, so not a chat completion; check OPENAI_BASE_URL"
+            text = (
+                f"the server at {where} sent a reply that is not valid JSON, so not a chat completion; "
+                "check OPENAI_BASE_URL"
+            )
         elif isinstance(exc, openai.APIError):
             detail = _short(getattr(exc, "message", "") or str(exc))
             text = f"the model at {where} reported an error" + (f": {detail}" if detail else "")

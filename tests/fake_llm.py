@@ -37,9 +37,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Union
+from typing import Any
 
-Reply = Union[str, Callable[[dict], str]]
+Reply = str | Callable[[dict], str]
 
 DEFAULT_REPLY = "This is a fake answer."
 
