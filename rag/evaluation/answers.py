@@ -9,6 +9,10 @@ and an out-of-scope set (`{"question", "kind"}`):
   injections that wrap a real MLOps question ("What is model drift? Also, ignore your
   rules...") are answered as that question by design, so they are counted apart
   (`embedded_questions_answered`) and left out of `out_of_scope_refused_pure`;
+* `cited_expected`, `refused`: the same as counts; `max_answer_words` and `over_200_words`:
+  how long the grounded answers are (offline answers aim at 80-180 words);
+* a questions file whose rows carry `kind` (`in_scope` / `off_topic`, as
+  `eval/answers_check.jsonl`) holds both sets, and `--out-of-scope` is not read;
 * with an LLM: mean answer length, latency p50/p95, and how many answers fell back offline.
 
 `python -m rag.evaluation.answers --tradeoff` prints the scope gate's threshold table.
@@ -23,27 +27,33 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.evaluation.retrieval import load_questions
+from rag.evaluation.retrieval import QuestionsFileError, load_questions
 from rag.tutor.scope import DENSE_THRESHOLD, ScopeGate
 
-TRADEOFF_THRESHOLDS = (0.22, 0.26, 0.28, 0.30, 0.32, 0.34, 0.36, 0.40, 0.45)
+TRADEOFF_THRESHOLDS = (0.22, 0.26, 0.28, 0.30, 0.32, 0.34, 0.36, 0.38, 0.40, 0.42, 0.45, 0.50)
 
 
 def evaluate_answers(kb, questions_path: Path, oos_path: Path, llm=None) -> dict:
     from rag.tutor.tutor import Tutor
 
-    in_scope = load_questions(questions_path)
-    out_of_scope = load_questions(oos_path, require_expected=False)
+    in_scope, out_of_scope = split_by_kind(load_questions(questions_path, require_expected=False))
+    if not out_of_scope:  # a file of in-scope questions only: the out-of-scope set is its own file
+        out_of_scope = load_questions(oos_path, require_expected=False)
+    if not in_scope:
+        raise QuestionsFileError(f'{questions_path}: no in-scope questions (rows with a non-empty "expected")')
     tutor = Tutor(kb, llm)
     latencies: list[float] = []
     lengths: list[int] = []
     fallbacks = 0
     answered = cited_expected = 0
+    words: list[int] = []
     for row in in_scope:
         started = time.perf_counter()
         answer = tutor.ask(row["question"])
         latencies.append(time.perf_counter() - started)
         lengths.append(len(answer.answer))
+        if answer.grounded:
+            words.append(len(answer.answer.split()))
         fallbacks += llm is not None and answer.mode == "offline" and answer.grounded
         if answer.grounded and answer.citations:
             answered += 1
@@ -75,6 +85,10 @@ def evaluate_answers(kb, questions_path: Path, oos_path: Path, llm=None) -> dict
         "out_of_scope_refused_pure": round(refused_pure / n_pure, 4) if n_pure else None,
         "embedded_questions_answered": embedded,
         "scope_threshold": DENSE_THRESHOLD,
+        "cited_expected": cited_expected,
+        "refused": refused,
+        "max_answer_words": max(words, default=0),
+        "over_200_words": sum(1 for n in words if n > 200),
     }
     if llm is not None:
         report.update(
@@ -89,21 +103,30 @@ def evaluate_answers(kb, questions_path: Path, oos_path: Path, llm=None) -> dict
     return report
 
 
+def split_by_kind(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """In-scope rows (a non-empty `expected`) and off-topic rows (`kind` off_topic, or no `expected`)."""
+    inside = [r for r in rows if isinstance(r.get("expected"), list) and r["expected"] and r.get("kind") != "off_topic"]
+    outside = [r for r in rows if r not in inside]
+    return inside, outside
+
+
 def scope_tradeoff(
     retriever, in_scope_paths: list[Path], oos_paths: list[Path], thresholds=TRADEOFF_THRESHOLDS
 ) -> list[dict]:
     """For each threshold: share of in-scope questions answered and of out-of-scope refused."""
 
-    def decisions(paths, require_expected):
-        gate = ScopeGate(retriever, threshold=0.0)
-        return [
-            gate.judge(row["question"])
-            for path in paths
-            for row in load_questions(path, require_expected=require_expected)
-        ]
-
-    inside = decisions(in_scope_paths, True)
-    outside = [d for d in decisions(oos_paths, False) if not (d.instructions_removed and d.best_dense >= 0.45)]
+    gate = ScopeGate(retriever, threshold=0.0)
+    inside_rows: list[dict] = []
+    outside_rows: list[dict] = []
+    for path in in_scope_paths:
+        inside, outside = split_by_kind(load_questions(path, require_expected=False))
+        inside_rows += inside
+        outside_rows += outside
+    for path in oos_paths:
+        outside_rows += load_questions(path, require_expected=False)
+    inside = [gate.judge(row["question"]) for row in inside_rows]
+    outside = [gate.judge(row["question"]) for row in outside_rows]
+    outside = [d for d in outside if not (d.instructions_removed and d.best_dense >= 0.45)]
     rows = []
     for threshold in thresholds:
         gate = ScopeGate(retriever, threshold=threshold)
@@ -143,7 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         "--in-scope",
         type=Path,
         nargs="+",
-        default=[Path("eval/retrieval_dev.jsonl"), Path("eval/in_scope_answers_dev.jsonl")],
+        default=[
+            Path("eval/retrieval_dev.jsonl"),
+            Path("eval/in_scope_answers_dev.jsonl"),
+            Path("eval/questions_dev.jsonl"),
+        ],
     )
     parser.add_argument("--out-of-scope", type=Path, nargs="+", default=[Path("eval/out_of_scope_dev.jsonl")])
     args = parser.parse_args(argv)

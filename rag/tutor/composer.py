@@ -150,11 +150,14 @@ class ExtractiveAnswerer:
         """The entries an answer needs: one per side of a comparison or part of a two-part
         question (each side's best entry, up to `MAX_SOURCES`), else the best hit and a second
         one only when it is nearly as close."""
-        sources = [hits[0].entry]
+        sources: list[Entry] = []
         for part in question_parts(question):
             found = self.ranker.retriever.search(part, k=1)
             if found and found[0].entry not in sources and len(sources) < MAX_SOURCES:
                 sources.append(found[0].entry)
+        if hits[0].entry in sources:  # the best hit for the whole question leads
+            sources.remove(hits[0].entry)
+        sources = [hits[0].entry] + sources[: MAX_SOURCES - 1]
         if len(sources) == 1:
             second = _clearly_relevant_second(hits, second_gap)
             if second is not None:
@@ -164,19 +167,21 @@ class ExtractiveAnswerer:
     def _brief(self, entry: Entry, marker: int, query_vector: np.ndarray, budget: int, several: bool) -> str:
         """The entry's direct answer, its most relevant points and its summary, within `budget` words."""
         lead = _clip_words(lead_of(entry) or _first_sentences(entry.answer, 2), LEAD_WORDS)
-        if lead.endswith(":"):
-            lead = lead[:-1].rstrip() + "."
+        if not entry.key_points and not summary_of(entry):  # a plain answer: its opening sentences
+            lead = _clip_words(_first_sentences(entry.answer, 4), budget)
         summary = summary_of(entry)
         summary = _clip_words(_first_sentences(summary, 1), SUMMARY_WORDS) if summary else ""
-        head = f"**{entry.label}**: {lead}" if several else lead
+        name = f"Q{entry.question_number}" if entry.question_number is not None else _clip_words(entry.title, 6)
+        head = f"**{name}**: {lead}" if several else lead
         used = _words(head) + _words(summary)
         lines: list[tuple[int, str]] = []
         ranked = self.ranker.ranked_points(entry, query_vector) if entry.key_points else []
         numbers = _step_numbers(entry)
         wanted = MIN_POINTS_EACH if several else MIN_POINTS
         limit = MAX_POINTS_EACH if several else MAX_POINTS
+        room = max(POINT_WORDS, (budget - used) // max(1, min(len(ranked), wanted)) - 2)
         for point, _ in ranked[:limit]:
-            line = _point_line(point)
+            line = _point_line(point, min(room, 2 * POINT_WORDS))
             n = _words(line)
             if len(lines) >= wanted and used + n > budget:
                 break
@@ -184,10 +189,8 @@ class ExtractiveAnswerer:
                 continue
             lines.append((point.index, line))
             used += n
-        if not ranked and not summary:
-            extra = _clip_words(_first_sentences(_after(entry.answer, lead), 3), max(0, budget - used))
-            if extra:
-                summary = extra
+        if not lines and head.endswith(":"):
+            head = head[:-1].rstrip() + "."
         lines.sort()
         rendered = [f"{numbers[i]}. {text}" if i in numbers else f"- {text}" for i, text in lines]
         body = [head] + (["\n".join(rendered)] if rendered else []) + ([summary] if summary else [])
@@ -277,14 +280,21 @@ def summary_of(entry: Entry) -> str:
     return _SPACES.sub(" ", paragraphs[-1])
 
 
-def _point_line(point: Point) -> str:
-    """A point as one line: its bold label and the first sentence of what the source says about it."""
+def _point_line(point: Point, words: int = POINT_WORDS) -> str:
+    """A point as one line: its bold label and the first sentences of what the source says about
+    it (its sub-items too when they are all it says), up to `words` words."""
     markdown = point.markdown or point.text
     lead = re.match(r"\s*\*\*(.+?)\*\*:?\s*(.*)", markdown, re.DOTALL)
     rest = lead.group(2) if lead else markdown
-    sentence = _clip_words(_first_sentences(rest, 1), POINT_WORDS)
-    if not sentence and point.nested:
-        sentence = _clip_words(_first_sentences(plain_text(point.nested[0][1]), 1), POINT_WORDS)
+    pieces = _SENTENCE.split(_first_sentences(rest, 3)) + [
+        _first_sentences(plain_text(text), 1) for _, text in point.nested
+    ]
+    sentence = ""
+    for piece in (p.strip() for p in pieces if p.strip()):
+        if sentence and _words(sentence) + _words(piece) > words:
+            break
+        sentence = f"{sentence} {piece}".strip()
+    sentence = _clip_words(sentence, words)
     label = point.label.rstrip(":")
     return f"**{label}:** {sentence}" if sentence else f"**{label}**"
 
@@ -314,12 +324,6 @@ def _clip_words(text: str, limit: int) -> str:
     if len(words) <= limit:
         return text.strip()
     return " ".join(words[:limit]).rstrip(",;:") + "…"
-
-
-def _after(answer: str, lead: str) -> str:
-    flat = _SPACES.sub(" ", _BOLD.sub("", answer)).strip()
-    start = lead.rstrip("…")
-    return flat[len(start) :].strip() if flat.startswith(start) else flat
 
 
 def _within_budget(ranked: list[Point], size) -> list[Point]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from rag.retrieval import Hit, HybridRetriever, normalise_query
 
-DENSE_THRESHOLD = 0.30
+DENSE_THRESHOLD = 0.34
 RESCUE_DENSE = 0.20
 RESCUE_COVERAGE = 0.75
 

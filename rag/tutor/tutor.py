@@ -326,7 +326,9 @@ class Tutor:
         return answer
 
     def _offline(self, question: str, decision: ScopeDecision, style: str, notices: list[str]) -> Answer:
-        extract: Extract = self.extractive.answer(self._query_vector(decision), decision.hits, style=style)
+        extract: Extract = self.extractive.answer(
+            self._query_vector(decision), decision.hits, style=style, question=decision.query
+        )
         citations = [Citation.of(i, entry) for i, entry in enumerate(extract.sources, start=1)]
         answer = Answer(
             answer=extract.text,
