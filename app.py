@@ -5,14 +5,15 @@ each; everything they show comes from `rag`. Heavy objects (model, store, retrie
 client) are built once per server (`ui.resources`); conversations and quiz rounds live in
 the session (`ui.state`), so they survive reruns.
 
-Adding a page: write `ui/<name>.py` with a `PAGE = Page(title, render)` and list it in PAGES.
+Adding a page: write `ui/<name>.py` with `PAGE = Page(title, render)` (the title in `ui/navigation.py`,
+so other pages can link to it) and list it in PAGES.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import chat, progress, quiz, sources
+from ui import chat, progress, quiz, sources, state
 from ui.components import failure_text, guarded
 from ui.index import ensure_index
 from ui.resources import AppContext, app_settings, kb_for, llm_for, warm_up
@@ -42,7 +43,7 @@ def main() -> None:
         st.error(f"The index could not be built: {failure_text(exc, 'indexing')}", icon=":material/error:")
         st.stop()
     app = AppContext(settings, kb, llm)
-    tabs = st.tabs([page.title for page in PAGES], key="page", on_change="rerun")
+    tabs = st.tabs([page.title for page in PAGES], key=state.PAGE, on_change="rerun")
     for page, tab in zip(PAGES, tabs):
         if tab.open:
             guarded(page, app, tab)

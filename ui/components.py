@@ -12,7 +12,7 @@ from ui.navigation import SOURCES, go_to
 
 log = logging.getLogger("rag.app")
 
-GENERIC_FAILURE = "an unexpected error stopped this page; the server log has the details"
+GENERIC_FAILURE = "an unexpected error stopped this page; it is logged on the server"
 
 
 def failure_text(error: BaseException, doing: str) -> str:
