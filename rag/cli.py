@@ -151,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out-of-scope", type=Path, default=Path("eval/out_of_scope_dev.jsonl"))
     q.add_argument("--offline", action="store_true", help="never call an LLM")
     q.set_defaults(handler=cmd_eval_answers)
+    q = eval_sub.add_parser("grading", parents=[common], help="per-kind mean score and agreement of the grader")
+    q.add_argument("--replies", type=Path, default=Path("eval/grading_dev.jsonl"))
+    q.add_argument("--details", action="store_true", help="one line per reply (score, covered, disagreements)")
+    q.add_argument("--offline", action="store_true", help="never call an LLM")
+    q.set_defaults(handler=cmd_eval_grading)
 
     p = sub.add_parser("bench", parents=[common], help="speed figures (medians over several runs)")
     p.add_argument(
@@ -350,6 +355,24 @@ def cmd_eval_answers(args, settings):
     llm = None if args.offline else make_llm(settings)
     report = evaluate_answers(kb, args.questions, args.out_of_scope, llm=llm)
     return report, "\n".join(f"{k}: {v}" for k, v in report.items())
+
+
+def cmd_eval_grading(args, settings):
+    from rag.evaluation.grading import evaluate_grading, load_replies
+    from rag.llm import make_llm
+    from rag.study.grading import grade_reply
+
+    rows = load_replies(args.replies)
+    kb = knowledge(settings)
+    llm = None if args.offline else make_llm(settings)
+    summary, details = evaluate_grading(
+        rows, kb.corpus.by_id(), lambda entry, reply: grade_reply(kb, entry, reply, llm)
+    )
+    lines = [f"{k}: {v}" for k, v in summary.items()]
+    if args.details:
+        summary = {**summary, "details": details}
+        lines += [json.dumps(d) for d in details]
+    return summary, "\n".join(lines)
 
 
 def cmd_bench(args, settings):

@@ -10,6 +10,7 @@ import streamlit as st
 
 from rag.errors import UserFacingError
 from rag.rendering import choices_markdown, one_line, prompt_markdown, safe_markdown
+from rag.study.grading import verdict
 from ui import state
 from ui.components import failure_text, plural, source_card
 from ui.index import ensure_index
@@ -23,7 +24,11 @@ TOPIC_KINDS = {  # segmented-control label -> how `make_quiz` names the topic (N
     WEAK_SPOTS: "weak spots",
     FREE_TEXT: None,
 }
-PASS_MARK = 0.4  # below it an open answer shows red, above it orange until it is right
+MARKS = {  # a grade's verdict colour -> its mark in the round's summary
+    "green": ":green[:material/check_circle:]",
+    "orange": ":orange[:material/adjust:]",
+    "red": ":red[:material/cancel:]",
+}
 MAX_TOPIC_CHARS = 300
 
 
@@ -171,7 +176,6 @@ def check(app: AppContext, store, round_: state.QuizRound, item, reply) -> None:
 
 
 def show_grade(app: AppContext, grade, item, key: str) -> None:
-    score = float(grade.score)
     feedback = safe_markdown(grade.feedback)
     if item.kind == "mcq":
         if grade.correct:
@@ -179,8 +183,9 @@ def show_grade(app: AppContext, grade, item, key: str) -> None:
         else:
             st.error(feedback, icon=":material/cancel:")
     else:
-        shown = st.success if grade.correct else st.warning if score >= PASS_MARK else st.error
-        shown(f"**Score {score:.0%}** · {feedback}", icon=":material/grading:")
+        shown_verdict = verdict(grade)  # label, colour and count read off the same numbers as the score
+        shown = {"green": st.success, "orange": st.warning}.get(shown_verdict.colour, st.error)
+        shown(f"**{shown_verdict.label}** · {shown_verdict.words}\n\n{feedback}", icon=":material/grading:")
         covered, missed = st.columns(2)
         covered.markdown(
             "**Covered**\n\n"
@@ -212,12 +217,7 @@ def summary(app: AppContext, round_: state.QuizRound) -> None:
         right_col.metric("To review", str(len(grades) - right))
         st.caption(":material/save: Progress saved: the Progress tab shows your mastery and what is due.")
     for i, (item, grade) in enumerate(grades):
-        if grade.correct:
-            mark = ":green[:material/check_circle:]"
-        elif grade.score >= PASS_MARK:
-            mark = ":orange[:material/adjust:]"
-        else:
-            mark = ":red[:material/cancel:]"
+        mark = MARKS[verdict(grade).colour]
         with st.expander(f"{mark} {safe_markdown(one_line(item.prompt))} · **{grade.score:.0%}**"):
             st.markdown(safe_markdown(grade.feedback))
             entry = app.kb.retriever.entry(item.source_id)
