@@ -14,19 +14,30 @@ import re
 
 FOLLOW_UPS_SENTINEL = "<<FOLLOW_UPS>>"
 
+# Anything dressed as a citation: `[1]`, `[01]`, `[0]`, `[999999]`, `[1, 3]`, `[1-3]`, `[Source 2]`,
+# `【1】`, and `[1](http://...)` (a link that looks like one). Each becomes `[n]` for a retrieved n, or nothing.
+_NUMBERS = r"\d{1,9}(?:\s*(?:[,;]|[-–])\s*(?:sources?\s*:?\s*)?\d{1,9})*"
 _MARKER = re.compile(
-    r"\[\s*(?:sources?\s*:?\s*)?([1-9]\d{0,2}(?:\s*[,;]\s*(?:sources?\s*:?\s*)?[1-9]\d{0,2})*)\s*\](?!\()",
+    rf"[\[【]\s*(?:sources?\s*:?\s*)?({_NUMBERS})\s*[\]】](?:\([^()\s]*\))?",
     re.IGNORECASE,
 )
-_POSSIBLE_MARKER = re.compile(r"\[\s*(?:s(?:o(?:u(?:r(?:c(?:e(?:s)?)?)?)?)?)?\s*:?\s*)?[\d,;\s]*$", re.IGNORECASE)
-_FOLLOW_UP_HEADING = re.compile(
-    r"\n[ \t]*(?:<<\s*FOLLOW[_ -]?UPS?\s*>>|[#*_ ]*(?:suggested\s+)?follow[- ]?ups?(?:\s+questions?)?[*_ ]*:[*_ ]*)[ \t]*(?:\n|$)",
+_POSSIBLE_MARKER = re.compile(
+    r"[\[【]\s*(?:s(?:o(?:u(?:r(?:c(?:e(?:s)?)?)?)?)?)?\s*:?\s*)?[\d,;\s\-–]*"
+    rf"|[\[【]\s*(?:sources?\s*:?\s*)?{_NUMBERS}\s*[\]】](?:\([^()\s]*)?",
     re.IGNORECASE,
 )
-_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?])")
+_FOLLOW_UP_LINE = re.compile(
+    r"<<\s*FOLLOW[_ -]?UPS?\s*>>|[#*_ ]*(?:suggested\s+)?follow[- ]?ups?(?:\s+questions?)?[*_ ]*:[*_ ]*",
+    re.IGNORECASE,
+)
+_RANGE = re.compile(r"(\d+)\s*[-–]\s*(\d+)|(\d+)")
+_MAX_RANGE = 20
+# Each run of blanks is tried once, from its start (the lookbehind): linear on any input.
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<![ \t])[ \t]+([.,;:!?])")
 _DOUBLE_SPACE = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s*")
 _MAX_HELD = 40
+_MAX_HELD_LINK = 400  # a marker followed by the start of a `(url)`
 
 
 class MarkerFilter:
@@ -81,7 +92,7 @@ class MarkerFilter:
         return _MARKER.sub(self._replace, text)
 
     def _replace(self, match: re.Match) -> str:
-        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        numbers = marker_numbers(match.group(1))
         kept = []
         for n in numbers:
             if n in self.valid:
@@ -90,14 +101,30 @@ class MarkerFilter:
                     self.cited.append(n)
             else:
                 self.dropped.append(n)
-        return "".join(f"[{n}]" for n in kept)
+        return "".join(f"[{n}]" for n in dict.fromkeys(kept))
+
+
+def marker_numbers(text: str) -> list[int]:
+    """'1, 3' -> [1, 3]; '1-3' -> [1, 2, 3] (a long range only its ends); '01' -> [1]."""
+    numbers: list[int] = []
+    for m in _RANGE.finditer(text):
+        if m.group(3):
+            numbers.append(int(m.group(3)))
+            continue
+        low, high = int(m.group(1)), int(m.group(2))
+        if 0 <= high - low <= _MAX_RANGE:
+            numbers.extend(range(low, high + 1))
+        else:
+            numbers.extend((low, high))
+    return numbers
 
 
 def _unfinished_suffix(text: str) -> str:
     """The tail that may still become a marker or the sentinel once more text arrives."""
-    bracket = text.rfind("[")
-    if bracket >= 0 and len(text) - bracket <= _MAX_HELD and _POSSIBLE_MARKER.fullmatch(text[bracket:]):
-        return text[bracket:]
+    bracket = max(text.rfind("["), text.rfind("【"))
+    if bracket >= 0 and len(text) - bracket <= _MAX_HELD_LINK and _POSSIBLE_MARKER.fullmatch(text[bracket:]):
+        if len(text) - bracket <= _MAX_HELD or "(" in text[bracket:]:
+            return text[bracket:]
     for size in range(min(len(FOLLOW_UPS_SENTINEL) - 1, len(text)), 0, -1):
         if FOLLOW_UPS_SENTINEL.startswith(text[-size:]):
             return text[-size:]
@@ -112,13 +139,15 @@ def tidy(text: str) -> str:
 
 
 def split_follow_ups(text: str) -> tuple[str, list[str]]:
-    """An answer without a trailing 'Follow-ups:' block, and the questions in that block."""
-    match = None
-    for match in _FOLLOW_UP_HEADING.finditer(text):
-        pass
-    if match is None:
-        return text, []
-    return text[: match.start()].rstrip(), parse_follow_ups(text[match.end() :])
+    """An answer without a trailing 'Follow-ups:' block, and the questions in that block.
+
+    Line by line (each line matched alone, from its start), so no input makes it slow.
+    """
+    lines = text.split("\n")
+    for i in range(len(lines) - 1, 0, -1):
+        if _FOLLOW_UP_LINE.fullmatch(lines[i].strip()):
+            return "\n".join(lines[:i]).rstrip(), parse_follow_ups("\n".join(lines[i + 1 :]))
+    return text, []
 
 
 def parse_follow_ups(block: str, limit: int = 3) -> list[str]:

@@ -17,7 +17,12 @@ from rag.corpus import Entry
 MAX_SOURCE_CHARS = 3000
 MAX_HISTORY_ANSWER_CHARS = 700
 
-_OUR_TAGS = re.compile(r"<(/?\s*(?:sources?|question|history|message|reply|coach_question|points?)\b)", re.IGNORECASE)
+# Any tag-like `<` (also `< /source >`, a full-width `＜`, an escaped `&lt;`) in data: a model reads
+# `‹source>` as text, and no data can open or close a section of any prompt.
+_TAG_LIKE = re.compile(r"(?:<|＜|&lt;)(?=\s*/?\s*[A-Za-z_!?])", re.IGNORECASE)
+_SENTINEL_LIKE = re.compile(r"<<\s*FOLLOW[\s_-]*UPS?\s*>>|‹<\s*FOLLOW[\s_-]*UPS?\s*>>", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9]+")
+ECHO_SHINGLE_WORDS = 8  # this many consecutive words of a system prompt in a reply: an echo
 
 SYSTEM_RULES = f"""You are an MLOps interview tutor. You help a learner prepare for MLOps job interviews.
 
@@ -52,8 +57,36 @@ Use the labels exactly as listed; every label goes in exactly one of the two lis
 
 
 def defuse(text: str) -> str:
-    """Neutralise tags that could close or open one of the prompt's own sections."""
-    return _OUR_TAGS.sub(lambda m: "‹" + m.group(1), text)
+    """Data made inert for any prompt: no tag can open or close a section, no sentinel can end an answer.
+
+    The one function every prompt builder (answers, rewrites, judging, quiz generation,
+    grading) puts each piece of corpus text, learner text or history through.
+    """
+    text = _SENTINEL_LIKE.sub("FOLLOW UPS", str(text))
+    return _TAG_LIKE.sub("‹", text)
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    n = ECHO_SHINGLE_WORDS
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+_SYSTEM_SHINGLES = _shingles(SYSTEM_RULES + " " + " ".join(STYLE_RULES.values()))
+
+
+def echoes_instructions(text: str) -> bool:
+    """True when a reply repeats the system prompt (an injection asked for it, or the model got confused)."""
+    return bool(_shingles(text) & _SYSTEM_SHINGLES)
+
+
+def unusable_reply(answer: str, after_sentinel: str = "") -> str | None:
+    """Why a finished model answer must not be shown (finishing "the model ..."), or None when it may."""
+    if not answer.strip():
+        return "sent no answer text (only follow-ups or nothing)" if after_sentinel.strip() else "sent an empty reply"
+    if echoes_instructions(answer + "\n" + after_sentinel):
+        return "repeated its instructions instead of answering"
+    return None
 
 
 def format_source(marker: int, entry: Entry) -> str:
@@ -72,7 +105,7 @@ def answer_messages(
     messages = [{"role": "system", "content": f"{SYSTEM_RULES}\n\n{STYLE_RULES.get(style, STYLE_RULES['explain'])}"}]
     for asked, answered in history:
         messages.append({"role": "user", "content": f"<question>\n{defuse(asked)}\n</question>"})
-        messages.append({"role": "assistant", "content": _clip(answered, MAX_HISTORY_ANSWER_CHARS)})
+        messages.append({"role": "assistant", "content": defuse(_clip(answered, MAX_HISTORY_ANSWER_CHARS))})
     numbered = "\n\n".join(format_source(i, entry) for i, entry in enumerate(sources, start=1))
     messages.append(
         {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rag.errors import UserFacingError
-from rag.rendering import choices_markdown, one_line, prompt_markdown, safe_markdown
+from rag.rendering import choices_markdown, one_line, prompt_markdown, safe_label, safe_markdown
 from rag.study.grading import verdict
 from ui import state
 from ui.components import failure_text, plural, source_card
@@ -130,7 +130,7 @@ def item_page(app: AppContext, store, round_: state.QuizRound) -> None:
             reply = st.radio(
                 "Your answer",
                 list(range(len(item.choices))),
-                format_func=lambda i: item.choices[i],
+                format_func=lambda i: safe_label(item.choices[i]),
                 index=None,
                 key=f"quiz-choice-{key}",
                 label_visibility="collapsed",

@@ -28,6 +28,7 @@ import numpy as np
 from pydantic import BaseModel, Field, field_validator
 
 from rag.corpus import Entry
+from rag.prompts import defuse
 from rag.study.assessment import MAX_REPLY_CHARS, Assessment, Claim, assess
 from rag.study.rubric import Point, rubric_points, split_sentences
 from rag.text import clip, quote_key
@@ -350,8 +351,8 @@ def rubric_messages(entry: Entry, points: list[Point], reply: str) -> list[dict]
         '"feedback": "two or three plain sentences to the learner: what was wrong, what was good, what to add"}.'
     )
     user = (
-        f"Question: {entry.title}\n\nRubric points:\n{numbered}\n\n"
-        f"<learner_answer>\n{reply[:MAX_REPLY_CHARS]}\n</learner_answer>"
+        f"Question: {defuse(entry.title)}\n\nRubric points:\n{defuse(numbered)}\n\n"
+        f"<learner_answer>\n{defuse(reply[:MAX_REPLY_CHARS])}\n</learner_answer>"
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
