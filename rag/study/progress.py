@@ -13,6 +13,11 @@ of its last three scores; of a section, the mean over its entries with unseen on
 A progress file that is corrupt or held by another process is never replaced by a fresh
 empty one: the store says what is wrong (`problem`) and keeps this session's attempts in
 memory, so a quiz still works and the file is left for the user to inspect or restore.
+
+A file that is only *busy* (another process holds its write lock) is not given up on: an
+attempt or rating that could not be written waits in `pending`, and every later call tries
+the file again (reopening it if it was busy from the start) and writes what waited, in
+order, as soon as the lock clears. Nothing recorded is dropped while the process lives.
 """
 
 from __future__ import annotations
@@ -185,6 +190,8 @@ class ProgressStore:
         self.clock = clock
         self.busy_timeout_s = busy_timeout_s
         self.problem: str | None = None
+        self.pending: list[tuple[str, tuple]] = []  # ("attempt" | "feedback", row) not yet in the file
+        self._waiting = False  # the file is busy: answers are kept in memory and in `pending`
         self._lock = threading.RLock()
         self._conn = self._open()
 
@@ -203,9 +210,17 @@ class ProgressStore:
         score = min(1.0, max(0.0, float(grade.score)))
         row = (item.id, item.source_id, item.section or "", item.kind, score, now)
         with self._lock:
+            self._save_pending()
+            if self._waiting:  # this session's copy in memory; the file gets it when it is free
+                self.pending.append(("attempt", row))
+                return self._write(self._conn, row, now)
             try:
                 return self._write(self._conn, row, now)
             except sqlite3.Error as exc:
+                if _is_locked(exc) and not self._memory:
+                    self._wait_for_file(exc)
+                    self.pending.append(("attempt", row))
+                    return self._write(self._conn, row, now)
                 if self._memory:
                     raise
                 self._fall_back_to_memory(
@@ -238,12 +253,21 @@ class ProgressStore:
         if rating not in (0, 1):
             raise ValueError(f"a rating is 0 (down) or 1 (up), not {rating!r}")
         row = (kind, (question or "")[:500], source_id or "", int(rating), self.clock())
-        insert = "INSERT INTO feedback (kind, question, source_id, rating, given_at) VALUES (?, ?, ?, ?, ?)"
+        insert = _FEEDBACK_INSERT
         with self._lock:
+            self._save_pending()
+            if self._waiting:
+                self.pending.append(("feedback", row))
             try:
                 with self._conn:
                     self._conn.execute(insert, row)
             except sqlite3.Error as exc:
+                if _is_locked(exc) and not self._memory:
+                    self._wait_for_file(exc)
+                    self.pending.append(("feedback", row))
+                    with self._conn:
+                        self._conn.execute(insert, row)
+                    return
                 if self._memory:
                     raise
                 self._fall_back_to_memory(
@@ -347,8 +371,61 @@ class ProgressStore:
             feedback=self.feedback_counts(),
         )
 
+    # ------------------------------------------------------------------ a busy file
+
+    def _wait_for_file(self, exc: BaseException) -> None:
+        """The file is busy: keep the session in memory, and what it records waits for the file."""
+        self._fall_back_to_memory(
+            f"the progress file {self.path} is busy ({_reason(exc)}); this session's answers are kept in memory "
+            "until it is free, then saved"
+        )
+        self._waiting = True
+
+    def _save_pending(self) -> None:
+        """Write what waited, in order, if the file is free now; then use the file again."""
+        if not self._waiting:
+            return
+        conn = self._reopen_file()
+        if conn is None:
+            return
+        waiting_in_memory = self._conn
+        self._conn = conn
+        while self.pending:
+            kind, row = self.pending[0]
+            try:
+                if kind == "attempt":
+                    self._write(self._conn, row, row[5])
+                else:
+                    with self._conn:
+                        self._conn.execute(_FEEDBACK_INSERT, row)
+            except sqlite3.Error as exc:
+                if not _is_locked(exc):
+                    log.warning("a waiting answer could not be saved to %s (%s)", self.path, _reason(exc))
+                conn.close()
+                self._conn = waiting_in_memory  # still busy: keep waiting, in memory
+                return
+            self.pending.pop(0)
+        waiting_in_memory.close()
+        self._memory, self._waiting, self.problem = False, False, None
+        log.info("the progress file %s is free again; the answers that waited are saved", self.path)
+
+    def _reopen_file(self) -> sqlite3.Connection | None:
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=min(self.busy_timeout_s, 0.5), check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+                conn.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            conn.executescript(_FEEDBACK_SCHEMA)
+            return conn
+        except sqlite3.Error:
+            return None
+
     def close(self) -> None:
         with self._lock:
+            self._save_pending()
+            if self.pending:
+                log.warning("%d answers could not be saved to %s: it stayed busy", len(self.pending), self.path)
             try:
                 self._conn.close()
             except sqlite3.Error:
@@ -388,6 +465,7 @@ class ProgressStore:
             memory = self._memory_connection()
             if _is_locked(exc):
                 _copy_into(conn, memory)
+                self._waiting = True  # tried again on every write; what is recorded waits in `pending`
             conn.close()
             return memory
         return conn
@@ -408,6 +486,9 @@ class ProgressStore:
         except sqlite3.Error:
             pass
         self._conn = memory
+
+
+_FEEDBACK_INSERT = "INSERT INTO feedback (kind, question, source_id, rating, given_at) VALUES (?, ?, ?, ?, ?)"
 
 
 def open_progress(settings) -> ProgressStore:
