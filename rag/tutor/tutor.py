@@ -11,8 +11,10 @@ stream is the final `Answer`. When the model fails mid-answer, the stream stops 
 `.answer` is the offline answer with a notice: a half answer is never passed off as whole
 (`superseded` tells the UI to replace what it showed).
 
-A `Conversation` adds memory: a follow-up ("and how is that different from canary?") is
-rewritten into a standalone question before retrieval, the model sees a few past turns,
+With a model, a long scenario is retrieved as the interview question it is about (one
+short cached call, `rag.tutor.rewrite`; a failed call means an offline answer with one
+notice). A `Conversation` adds memory: a follow-up ("and how is that different from
+canary?") is rewritten into a standalone question before retrieval, the model sees a few past turns,
 and in coach mode the learner's reply to the tutor's check question is judged against
 the source before the conversation moves on.
 """
@@ -28,10 +30,11 @@ from dataclasses import dataclass, field
 from rag.citations import MarkerFilter, parse_follow_ups, split_follow_ups, tidy
 from rag.corpus import Entry
 from rag.llm import ChatLLM, LLMError
-from rag.prompts import answer_messages, rewrite_messages, unusable_reply
+from rag.prompts import answer_messages, unusable_reply
 from rag.retrieval import Hit, normalise_query
 from rag.tutor.coach import Judgement, ReplyJudge
 from rag.tutor.composer import Extract, ExtractiveAnswerer, Point, points_or_blocks
+from rag.tutor.rewrite import is_narrative, standalone_question
 from rag.tutor.scope import ScopeDecision, ScopeGate
 
 log = logging.getLogger(__name__)
@@ -107,6 +110,8 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "follow_ups": list(self.follow_ups),
         }
+        if self.coach_question:
+            doc["coach_question"] = self.coach_question
         if self.notice:
             doc["notice"] = self.notice
         return doc
@@ -232,26 +237,71 @@ class Tutor:
         return self.ask_stream(question, style, history).answer
 
     def ask_stream(
-        self, question: str, style: str = "explain", history: list[Turn] | None = None, on_done=None
+        self,
+        question: str,
+        style: str = "explain",
+        history: list[Turn] | None = None,
+        on_done=None,
+        standalone: bool = False,
     ) -> AnswerStream:
+        """`standalone`: the question was already rewritten (`respond`), so it is retrieved as it is."""
         style = _check_style(style)
         text, notices = prepare_question(question, self.settings.max_question_chars)
-        decision = self.gate.judge(text, k=max(self.settings.top_k, FOLLOW_UPS + 2))
+        decision = self.gate.judge(text, k=self._k())
         if decision.instructions_removed and decision.in_scope:
             notices.append("Instructions inside the question were ignored.")
             text = decision.query  # the model never sees them either
         past = [(t.question, t.answer.answer) for t in (history or [])[-HISTORY_TURNS:]]
-        return AnswerStream(lambda stream: self._produce(stream, text, decision, style, past, notices), on_done)
+        asked = _coach_questions_asked(history or [])
+        rewrite = not standalone
+        return AnswerStream(
+            lambda stream: self._produce(stream, text, decision, style, past, notices, asked, rewrite), on_done
+        )
+
+    def _k(self) -> int:
+        return max(self.settings.top_k, FOLLOW_UPS + 2)
+
+    def _as_interview_question(self, decision: ScopeDecision, past) -> tuple[ScopeDecision, LLMError | None]:
+        """With a model, a scenario is retrieved as the interview question it is about.
+
+        Only retrieval and the scope gate use the rewrite (the answer model still reads the
+        learner's own words), and only when it is in scope. A failed call comes back, so the
+        answer is given offline at once, with one notice, rather than after a second wait.
+        """
+        if self.llm is None or decision.reason in ("only instructions", "no words") or not is_narrative(decision.query):
+            return decision, None
+        try:
+            rewritten = standalone_question(self.llm, decision.query, tuple(past))
+        except LLMError as exc:
+            log.warning("retrieving with the question as asked: %s", exc)
+            return decision, exc
+        if not rewritten or rewritten == decision.query:
+            return decision, None
+        better = self.gate.judge(rewritten, k=self._k())
+        return (better, None) if better.in_scope and not better.instructions_removed else (decision, None)
 
     def _produce(
-        self, stream: AnswerStream, question: str, decision: ScopeDecision, style: str, past, notices: list[str]
+        self,
+        stream: AnswerStream,
+        question: str,
+        decision: ScopeDecision,
+        style: str,
+        past,
+        notices: list[str],
+        asked: tuple[str, ...] = (),
+        rewrite: bool = True,
     ) -> Iterator[str]:
+        failure = None
+        if rewrite:
+            decision, failure = self._as_interview_question(decision, past)
+            if failure is not None:
+                notices = notices + [f"Offline answer: {failure}."]
         if not decision.in_scope:
             stream._answer = self._refusal(question, decision, notices, style)
             yield stream._answer.answer
             return
-        if self.llm is None:
-            stream._answer = self._offline(question, decision, style, notices)
+        if self.llm is None or failure is not None:
+            stream._answer = self._as_interviewer(self._offline(question, decision, style, notices), question, asked)
             yield stream._answer.answer
             return
         sources = [h.entry for h in decision.hits[:MAX_LLM_SOURCES]]
@@ -271,13 +321,16 @@ class Tutor:
                 raise LLMError(f"the model {unusable}")
         except LLMError as exc:
             log.warning("answering offline: %s", exc)
-            stream._answer = self._offline(question, decision, style, notices + [f"Offline answer: {exc}."])
+            offline = self._offline(question, decision, style, notices + [f"Offline answer: {exc}."])
+            stream._answer = self._as_interviewer(offline, question, asked)
             if shown:
                 stream.superseded = True
             else:
                 yield stream._answer.answer
             return
-        answer = self._from_model(question, decision, sources, markers, style, notices)
+        answer = self._as_interviewer(
+            self._from_model(question, decision, sources, markers, style, notices), question, asked
+        )
         if style == "coach" and answer.coach_question and answer.coach_question not in answer.answer:
             extra = f"\n\n**Coach question:** {answer.coach_question}"
             answer.answer += extra
@@ -323,6 +376,42 @@ class Tutor:
                 ).coach_question
             answer.coach_question = coach_question
             answer.check = PendingCheck(coach_question, entry, points_or_blocks(entry))
+        return answer
+
+    def _as_interviewer(self, answer: Answer, question: str, asked: tuple[str, ...]) -> Answer:
+        """Coach mode asks what an interviewer asks next (`rag.study.follow_ups`).
+
+        A model's own follow-up is kept when it does not reword the question just asked
+        (the learner's, or the entry's own) nor one asked before, and is then checked
+        against the entry's points it is about. Otherwise the coach asks a study-bank
+        follow-up the learner has not seen, checked against that follow-up's points.
+        """
+        check = answer.check
+        if answer.style != "coach" or check is None or not answer.coach_question:
+            return answer
+        from rag.study.follow_ups import check_points, points_asked_about, rewords, unseen_follow_ups
+
+        embedder = self.kb.embedder
+        entry = check.entry
+        just_asked = [question, entry.title]
+        if answer.mode == "llm" and not rewords(embedder, answer.coach_question, [*just_asked, *asked]):
+            answer.check = PendingCheck(
+                answer.coach_question, entry, points_asked_about(embedder, entry, answer.coach_question)
+            )
+            return answer
+        bank = self.kb.study_bank.of(entry.source_id)
+        options = unseen_follow_ups(bank, seen=set(asked), just_asked=just_asked, embedder=embedder)
+        if not options:
+            return answer
+        follow_up = options[len(asked) % len(options)]
+        old = answer.coach_question
+        if old in answer.answer:
+            at = answer.answer.rindex(old)
+            answer.answer = answer.answer[:at] + follow_up.question + answer.answer[at + len(old) :]
+        else:
+            answer.answer += f"\n\n**Coach question:** {follow_up.question}"
+        answer.coach_question = follow_up.question
+        answer.check = PendingCheck(follow_up.question, entry, check_points(follow_up))
         return answer
 
     def _offline(self, question: str, decision: ScopeDecision, style: str, notices: list[str]) -> Answer:
@@ -395,7 +484,8 @@ class Tutor:
             if answer.style == "coach" and answer.check is not None and answer.grounded:
                 conversation.pending = answer.check
 
-        return self.ask_stream(question, style, history=conversation.turns, on_done=record)
+        rewritten = question != message
+        return self.ask_stream(question, style, history=conversation.turns, on_done=record, standalone=rewritten)
 
     def rewrite(self, conversation: Conversation, message: str) -> str:
         """A standalone question: the message itself, or rewritten from the history when it leans on it.
@@ -407,10 +497,9 @@ class Tutor:
             return message
         if self.llm is not None:
             try:
-                rewritten = self.llm.complete(rewrite_messages(conversation.history(), message))
-                line = next((r.strip().strip("\"'") for r in rewritten.splitlines() if r.strip()), "")
-                if 3 <= len(line) <= 500:
-                    return line
+                rewritten = standalone_question(self.llm, message, tuple(conversation.history()))
+                if rewritten:
+                    return rewritten
             except LLMError as exc:
                 log.warning("rewriting the follow-up offline: %s", exc)
         previous = conversation.turns[-1].question[:300]
@@ -452,6 +541,13 @@ def _missed_line(point: Point) -> str:
     if len(text) > 500:
         text = text[:499].rsplit(" ", 1)[0] + "…"
     return f"- {text} [1]"
+
+
+def _coach_questions_asked(history: list[Turn]) -> tuple[str, ...]:
+    """Every coach question of the conversation so far, oldest first."""
+    asked = [t.answer.coach_question for t in history if t.answer.coach_question]
+    asked += [t.question for t in history if t.judged]
+    return tuple(dict.fromkeys(asked))
 
 
 def _coach_question_in(text: str) -> str | None:

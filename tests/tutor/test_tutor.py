@@ -17,6 +17,7 @@ import pytest
 from conftest import CORPUS, REPO, make_settings
 
 from rag.llm import make_llm
+from rag.study.rubric import rubric_points
 from rag.tutor.tutor import Conversation, Tutor, needs_context, prepare_question
 
 FAKE_KEY = "sk-test-TUTORSECRET-0987654321"
@@ -290,16 +291,17 @@ def test_offline_coach_asks_then_judges_the_reply_against_the_source(kb):
     assert asked.coach_question and asked.coach_question in asked.answer
     assert conversation.pending is not None and conversation.pending.entry.question_number == 8
 
-    asked_about = [p.label for p in conversation.pending.points]
-    assert "Detection" in asked_about and "Monitoring" in asked_about
-    judged = tutor.respond(
-        conversation, "I would set up automated alerts that fire when drift crosses a threshold.", style="coach"
-    ).answer
+    # an interviewer's follow-up from the study bank, never the question just asked, checked on its own points
+    bank = kb.study_bank.of(conversation.pending.entry.source_id)
+    follow_up = next(f for f in bank.follow_ups if f.question == asked.coach_question)
+    assert asked.coach_question != "How do you handle data drift in production?"
+    assert [p.text for p in conversation.pending.points] == follow_up.checks
+    judged = tutor.respond(conversation, follow_up.checks[0].capitalize() + ".", style="coach").answer
     assert conversation.pending is None
     assert judged.citations[0].question_number == 8 and "[1]" in judged.answer
     covered, _, added = judged.answer.partition("**What the source adds:**")
-    assert "**Detection**" in covered and "Detection" not in added
-    assert "**Monitoring:** Continuously monitor" in added  # a missed point, in the source's words
+    assert " ".join(follow_up.checks[0].split()[:3]) in covered
+    assert all(check in added for check in follow_up.checks[1:])  # the missed checks, in full
     assert [t.question for t in conversation.turns] == [
         "How do you handle data drift in production?",
         asked.coach_question,
@@ -311,8 +313,8 @@ def test_offline_coach_asks_then_judges_the_reply_against_the_source(kb):
 
 def test_coach_with_a_model_judges_with_the_model_and_keeps_only_known_points(kb, fake_llm, tmp_path):
     tutor, conversation = Tutor(kb, fake_model(fake_llm, tmp_path)), Conversation()
-    verdict = {  # the one grader's rubric: point numbers; 2 is Detection
-        "covered": [2],
+    verdict = {  # the one grader's rubric: point numbers of the points the follow-up asks about
+        "covered": [1],
         "partial": [],
         "incorrect": [],
         "feedback": "Alerts are right; also say what you monitor.",
@@ -326,13 +328,15 @@ def test_coach_with_a_model_judges_with_the_model_and_keeps_only_known_points(kb
     asked = tutor.respond(conversation, DRIFT, style="coach").answer
     assert asked.mode == "llm" and asked.coach_question == "What would you do once an alert fires?"
     assert asked.answer.endswith("**Coach question:** What would you do once an alert fires?")
+    asked_about = [p.label for p in conversation.pending.points]  # the model's follow-up, tied to its points
+    assert asked_about and len(asked_about) < len(rubric_points(conversation.pending.entry))
     judged = tutor.respond(conversation, "I set alerts on thresholds.", style="coach").answer
     judge_prompt = user_prompt(fake_llm.last_request)
     assert "<learner_answer>\nI set alerts on thresholds.\n</learner_answer>" in judge_prompt
-    assert "Detection" in judge_prompt
+    assert asked_about[0] in judge_prompt
     assert fake_llm.last_request["response_format"] == {"type": "json_object"}
     assert judged.mode == "llm" and "Alerts are right" in judged.answer
-    assert "**Detection**" in judged.answer and "Teleportation" not in judged.answer
+    assert f"**{asked_about[0]}**" in judged.answer and "Teleportation" not in judged.answer
     assert judged.citations[0].question_number == 8
 
 
