@@ -115,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("grade", parents=[common], help="grade a free-text reply against a source entry")
     p.add_argument("--source-id", required=True)
-    p.add_argument("--reply", required=True)
+    replies = p.add_mutually_exclusive_group(required=True)
+    replies.add_argument("--reply", help='the reply to grade ("-" reads it from stdin, for long replies)')
+    replies.add_argument("--reply-file", help="read the reply from this UTF-8 file")
     p.add_argument("--offline", action="store_true", help="never call an LLM")
     p.set_defaults(handler=cmd_grade)
 
@@ -185,6 +187,20 @@ def knowledge(settings: Settings, build_if_needed: bool = True):
                     "warning: the index was unreadable; it was set aside and rebuilt from the corpus", file=sys.stderr
                 )
     return kb
+
+
+def read_reply(args) -> str:
+    """`--reply TEXT`, `--reply -` (stdin) or `--reply-file PATH`: a long reply does not fit in argv."""
+    if args.reply_file:
+        try:
+            return Path(args.reply_file).read_bytes().decode("utf-8", "replace")
+        except OSError as exc:
+            raise UserError(
+                f"cannot read the reply file {args.reply_file} ({exc.strerror or type(exc).__name__})"
+            ) from None
+    if args.reply == "-":
+        return sys.stdin.buffer.read().decode("utf-8", "replace")
+    return args.reply
 
 
 def require_text(value: str, what: str) -> str:
@@ -272,7 +288,7 @@ def cmd_grade(args, settings):
     if entry is None:
         raise UserError(f"unknown source id {args.source_id!r} (see `python -m rag search` for ids)")
     llm = None if args.offline else make_llm(settings)
-    result = grade_reply(kb, entry, args.reply, llm=llm)
+    result = grade_reply(kb, entry, read_reply(args), llm=llm)
     return result.to_json(), result.to_text()
 
 
