@@ -45,6 +45,7 @@ MISCONCEPTION_SIM = 0.85  # a piece this close to a bank claim (and closer than 
 MISCONCEPTION_MARGIN = 0.1
 SWAP_SIM = 0.55  # a piece naming point A this close to point B's content ...
 SWAP_MARGIN = 0.08  # ... and this much closer to B than to A binds B's properties to A
+SUBJECT_WORDS = 3  # a sentence is about the concept named in its first words
 MIN_CONTENT_WORDS = 2
 MAX_REPLY_CHARS = 6000
 MAX_PIECES = 150
@@ -66,6 +67,10 @@ _NO_LONGER = re.compile(r"\bno longer\b", re.IGNORECASE)
 _SCOPED_NEGATION = re.compile(
     r"^\s*(?:(?:so|and|also|just|simply|then)\s+)?(?:never|don't|do not|avoid|skip|there(?:'s| is) no need|no need)\b",
     re.IGNORECASE,
+)
+_GENERIC = frozenset(  # words of the field every answer uses: never the name of one point's concept
+    "data model models ml deployment deploy training train test testing tests pipeline pipelines automation "
+    "monitoring management platform platforms service services metrics system systems production".split()
 )
 _STOPWORDS = frozenset(
     "a an the and or of to in on for with by as at from is are be been being it its this that these those "
@@ -163,10 +168,6 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
             incorrect.setdefault(
                 piece.sentence, Claim(piece.sentence, _correction(points[i], matched), _source_sentence(points[i]))
             )
-    for k, piece in enumerate(pieces):  # a sentence with a contradicting clause credits nothing as a whole
-        if piece.has_clauses and piece.sentence in incorrect:
-            false_piece[k] = True
-
     # a misconception from the study bank
     if misconceptions:
         claims = np.asarray(embedder.embed([m.claim for m in misconceptions]))
@@ -186,9 +187,9 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
     candidates = [
         (k, named[0])
         for k, piece in enumerate(pieces)
-        if not false_piece[k] and not piece.has_clauses
-        for named in [[i for i, point in enumerate(points) if _names(piece.text, point.label)]]
-        if len(named) == 1 and len(points) > 1
+        if not false_piece[k] and piece.text == piece.sentence
+        for named in [[i for i in range(n) if _names(_subject(piece.text), points[i].label, distinctive[i])]]
+        if len(named) == 1 and n > 1
     ]
     if candidates:
         all_names = set().union(*distinctive)
@@ -202,7 +203,7 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
                 per.append(float(sims[row, start : start + len(group)].max()))
                 start += len(group)
             b = int(np.argmax(per))
-            if b == a or _names(pieces[k].text, points[b].label):
+            if b == a or _names(pieces[k].text, points[b].label, distinctive[b]):
                 continue
             if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN:
                 false_piece[k] = True
@@ -211,6 +212,9 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
                 correction = f"That describes {points[b].label}, not {points[a].label}. {source}"
                 incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, source))
 
+    for k, piece in enumerate(pieces):  # a sentence with a false claim in it credits nothing, clause by clause
+        if piece.sentence in incorrect:
+            false_piece[k] = True
     on_point = _ramp(best, SIM_FLOOR, SIM_FULL)
     beyond_question = _ramp(best - to_question[:, None], MARGIN_FLOOR, MARGIN_FULL)
     credit = np.minimum(on_point, beyond_question)
@@ -261,17 +265,26 @@ def _is_negated(text: str) -> bool:
     return len(_NEGATION.findall(_NO_LONGER.sub("", text))) % 2 == 1
 
 
-def _names(text: str, label: str) -> bool:
-    """Whether the piece names the concept of a label (all its content words, or the label as written)."""
+def _names(text: str, label: str, distinctive: set[str] = frozenset()) -> bool:
+    """Whether the piece names the concept of a label: as written, all its content words, or a word only it has."""
     if label.lower() in text.lower():
         return True
     words = _content_words(label)
-    return bool(words) and len(words) >= 2 and words <= _content_words(text)
+    text_words = {part for w in _content_words(text) for part in (w, *w.split("-"))}
+    return (len(words) >= 2 and words <= text_words) or bool(distinctive & text_words)
+
+
+def _subject(sentence: str) -> str:
+    """The opening words of a sentence, where "Blue-green is ..." or "Canary sends ..." names what it is about."""
+    return " ".join(sentence.split()[:SUBJECT_WORDS])
 
 
 def _distinctive_words(points: list[Point]) -> list[set[str]]:
     """Per point, the words of its label no other label has ("canary"; "blue", "green", "blue-green")."""
-    words = [{w for w in _content_words(p.label) for w in (w, *w.split("-")) if len(w) > 2} for p in points]
+    words = [
+        {w for w in _content_words(p.label) for w in (w, *w.split("-")) if len(w) > 2 and w not in _GENERIC}
+        for p in points
+    ]
     return [own - set().union(*(other for j, other in enumerate(words) if j != i)) for i, own in enumerate(words)]
 
 
