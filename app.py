@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import chat, progress, quiz, sources, state
+from ui import chat, interview, progress, quiz, sources, state
 from ui.components import failure_text, guarded
 from ui.index import ensure_index
 from ui.resources import AppContext, app_settings, kb_for, llm_for, warm_up
 from ui.sidebar import sidebar
 
-PAGES = (chat.PAGE, quiz.PAGE, sources.PAGE, progress.PAGE)  # the tabs, in order
+PAGES = (chat.PAGE, quiz.PAGE, interview.PAGE, sources.PAGE, progress.PAGE)  # the tabs, in order
 
 st.set_page_config(page_title="MLOps Interview Tutor", page_icon=":material/school:", layout="centered")
 
