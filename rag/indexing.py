@@ -4,7 +4,11 @@ A passage is re-embedded only when its text (and so its content hash) changed; p
 removed or edited entries that no longer exist are deleted. An unchanged corpus costs a
 parse, a chunking pass and one metadata read of the store: the model is never loaded.
 
-A file lock makes two processes indexing at once take turns instead of racing.
+A file lock makes two processes indexing at once take turns instead of racing. A reader
+(a `search` or `ask` that found the index stale) waits only a moment for it: another
+process indexing, a read-only data folder or a full disk raise `IndexNotUpdated`, and the
+reader answers from the index as it is (`KnowledgeBase.ensure_index`). A write failure
+never condemns a readable index: only an index that cannot be *read* is set aside.
 """
 
 from __future__ import annotations
@@ -28,6 +32,38 @@ from rag.embeddings import Embedder
 from rag.store import StoreError, VectorStore, collection_name, forget_client, open_client
 
 log = logging.getLogger(__name__)
+
+READER_LOCK_WAIT_S = 3.0  # how long a read command waits for another process's indexing
+MIN_FREE_BYTES = 50_000_000  # below this, do not start embedding: the write would fail after the work
+_WRITE_FAILURES = (
+    "disk is full",
+    "no space left",
+    "database or disk is full",
+    "readonly database",
+    "read-only file system",
+    "permission denied",
+    "database is locked",
+    "errno 28",
+    "errno 30",
+)
+
+
+class IndexNotUpdated(StoreError):
+    """The index could not be brought up to date (busy, read-only, disk full); what it holds is still readable."""
+
+
+def is_write_failure(exc: BaseException) -> bool:
+    """A failure to write (no space, read-only, no permission, locked), as opposed to an unreadable index."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            break
+        if isinstance(seen, OSError) and seen.errno in (28, 30, 13, 1):
+            return True
+        if any(words in str(seen).lower() for words in _WRITE_FAILURES):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 @dataclass
@@ -126,7 +162,7 @@ def build_index(
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(
+        raise IndexNotUpdated(
             f"cannot use {settings.data_dir} as the data directory ({exc.strerror or type(exc).__name__}); "
             "set RAG_DATA_DIR to a writable folder"
         ) from None
@@ -135,7 +171,11 @@ def build_index(
         with lock.acquire(timeout=lock_timeout_s):
             return _build_locked(settings, embedder, progress, on_progress, started)
     except Timeout:
-        raise StoreError("another process is indexing; try again when it has finished") from None
+        raise IndexNotUpdated("another process is indexing; try again when it has finished") from None
+    except OSError as exc:  # the lock file cannot be created: a read-only or full data folder
+        raise IndexNotUpdated(
+            f"the index in {settings.data_dir} cannot be updated ({exc.strerror or type(exc).__name__})"
+        ) from None
 
 
 def _build_locked(settings, embedder, progress, on_progress, started) -> IndexReport:
@@ -146,14 +186,18 @@ def _build_locked(settings, embedder, progress, on_progress, started) -> IndexRe
         )
     corpus, chunks = corpus_passages(settings)
     rebuilt = False
-    if not settings.chroma_host and not (settings.index_dir / "chroma.sqlite3").exists():
-        forget_client(settings.index_dir)  # the directory was deleted under a cached client
+    if not settings.chroma_host:
+        # Under the lock this process is the only writer: open what is on disk now, not a client
+        # cached before another process (a CLI `index`) wrote to it.
+        forget_client(settings.index_dir)
     try:
         store = open_store(settings)
         stored = store.hashes()
     except StoreError as exc:
         if settings.chroma_host:
             raise
+        if is_write_failure(exc):  # full disk, read-only, locked: the index may be fine; never set it aside
+            raise IndexNotUpdated(f"the index could not be opened for writing ({exc})") from exc
         log.warning("index unreadable (%s); rebuilding it from the corpus", exc)
         forget_client(settings.index_dir)
         _set_aside(settings.index_dir)
@@ -162,17 +206,24 @@ def _build_locked(settings, embedder, progress, on_progress, started) -> IndexRe
         rebuilt = True
     to_embed, to_delete = plan(chunks, stored)
     entries = corpus.by_id()
-    if to_embed:
-        embedder = embedder or Embedder(settings.embedding_model)
-        vectors = _embed_with_progress(embedder, [c.text for c in to_embed], progress, on_progress)
-        store.upsert(
-            [c.chunk_id for c in to_embed],
-            vectors,
-            [passage_metadata(c, entries[c.source_id]) for c in to_embed],
-            [c.body or c.text for c in to_embed],
-        )
-    if to_delete:
-        store.delete(to_delete)
+    if (to_embed or to_delete) and not settings.chroma_host:
+        _check_free_space(settings.index_dir)
+    try:
+        if to_embed:
+            embedder = embedder or Embedder(settings.embedding_model)
+            vectors = _embed_with_progress(embedder, [c.text for c in to_embed], progress, on_progress)
+            store.upsert(
+                [c.chunk_id for c in to_embed],
+                vectors,
+                [passage_metadata(c, entries[c.source_id]) for c in to_embed],
+                [c.body or c.text for c in to_embed],
+            )
+        if to_delete:
+            store.delete(to_delete)
+    except StoreError as exc:
+        if is_write_failure(exc):
+            raise IndexNotUpdated(f"the index could not be updated ({exc})") from exc
+        raise
     return IndexReport(
         entries=len(corpus.entries),
         chunks=len(chunks),
@@ -197,6 +248,15 @@ def _embed_with_progress(embedder: Embedder, texts: list[str], progress: bool, o
             if on_progress:
                 on_progress(min(start + batch, len(texts)), len(texts))
     return np.vstack(parts)
+
+
+def _check_free_space(index_dir: Path) -> None:
+    try:
+        free = shutil.disk_usage(index_dir if index_dir.exists() else index_dir.parent).free
+    except OSError:
+        return
+    if free < MIN_FREE_BYTES:
+        raise IndexNotUpdated(f"the disk holding {index_dir} is full ({free / 1e6:.0f} MB free)")
 
 
 def _set_aside(index_dir: Path) -> None:

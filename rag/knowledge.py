@@ -13,9 +13,17 @@ import threading
 from rag.config import Settings
 from rag.corpus import Corpus, load_corpus
 from rag.embeddings import Embedder
-from rag.indexing import IndexReport, IndexStatus, build_index, index_status, open_store
+from rag.indexing import (
+    READER_LOCK_WAIT_S,
+    IndexNotUpdated,
+    IndexReport,
+    IndexStatus,
+    build_index,
+    index_status,
+    open_store,
+)
 from rag.retrieval import HybridRetriever
-from rag.store import StoreError, VectorStore
+from rag.store import StoreError, VectorStore, forget_client
 from rag.study_bank import StudyBank, load_study_bank
 
 log = logging.getLogger(__name__)
@@ -33,6 +41,7 @@ class KnowledgeBase:
         self._retriever: HybridRetriever | None = None
         self._corpus: Corpus | None = None
         self._study_bank: StudyBank | None = None
+        self.index_notice: str | None = None  # why the index in use could not be brought up to date
         self._lock = threading.RLock()
 
     @property
@@ -62,7 +71,7 @@ class KnowledgeBase:
         with self._lock:
             if self._retriever is None:
                 try:
-                    passages = self.store.load_all()
+                    passages = self._load_passages()
                 except StoreError as exc:
                     if self.settings.chroma_host:
                         raise
@@ -85,6 +94,21 @@ class KnowledgeBase:
                 )
             return self._retriever
 
+    def _load_passages(self):
+        """All passages; once more through a fresh client when the cached one is stale.
+
+        Chroma's in-process client keeps its view of the files it opened: after another
+        process wrote to the index, reading through it can fail ("Error finding id").
+        """
+        try:
+            return self.store.load_all()
+        except StoreError:
+            if self.settings.chroma_host:
+                raise
+            forget_client(self.settings.index_dir)
+            self._store = None
+            return self.store.load_all()
+
     def status(self) -> IndexStatus:
         if (
             self._store is not None
@@ -94,9 +118,12 @@ class KnowledgeBase:
             self._store = None  # the index directory was deleted under this process
         return index_status(self.settings, self.store if self._store else None)
 
-    def index(self, progress: bool = True, on_progress=None) -> IndexReport:
+    def index(self, progress: bool = True, on_progress=None, lock_timeout_s: float = 600) -> IndexReport:
         with self._lock:
-            report = build_index(self.settings, self.embedder, progress=progress, on_progress=on_progress)
+            report = build_index(
+                self.settings, self.embedder, progress=progress, on_progress=on_progress, lock_timeout_s=lock_timeout_s
+            )
+            self.index_notice = None
             self._store = None
             self._retriever = None
             self._corpus = None
@@ -116,4 +143,18 @@ class KnowledgeBase:
             if self.settings.chroma_host:
                 raise
             log.info("index unreadable (%s)", exc)
-        return self.index(progress=progress)
+        try:
+            return self.index(progress=progress, lock_timeout_s=READER_LOCK_WAIT_S)
+        except IndexNotUpdated as exc:
+            # Busy, read-only or full: a reader answers from the index as it is, and says why.
+            self._store = None
+            self._retriever = None
+            try:
+                readable = self.store.count() > 0
+            except StoreError:
+                readable = False
+            if not readable:
+                raise
+            self.index_notice = f"{exc}; answering from the index as it is"
+            log.warning(self.index_notice)
+            return None

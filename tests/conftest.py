@@ -92,4 +92,6 @@ def tiny_corpus(tmp_path) -> Path:
         "## References\n\n1. Alpha - [Alpha blog](https://alpha.example/post)\n",
         encoding="utf-8",
     )
+    # A study bank beside it (even an empty one) makes qa.md curated: its questions keep their numbers and badges.
+    (corpus / "qa.study.yaml").write_text("entries: {}\n", encoding="utf-8")
     return corpus
