@@ -54,6 +54,8 @@ def render(app: AppContext, tab) -> None:
             welcome()
         for i, message in enumerate(messages):
             show_message(message, i, last=i == len(messages) - 1 and not question)
+        if messages and not question:
+            transcript_download()
         if question:
             ensure_index(app.kb)
             answer_turn(app, question)
@@ -107,6 +109,7 @@ def answer_body(answer, index: int, last: bool) -> None:
         st.caption(":material/smart_toy: Written by the model from the numbered sources")
     elif answer.grounded:
         st.caption(":material/menu_book: The guide's own words (offline tutor)")
+    thumbs(answer, index)
     if last and answer.follow_ups:
         st.caption("Ask next" if answer.grounded else "Closest topics I can explain")
         with st.container(horizontal=True):
@@ -117,6 +120,37 @@ def answer_body(answer, index: int, last: bool) -> None:
                     on_click=state.queue_question,
                     args=(follow_up,),
                 )
+
+
+def thumbs(answer, index: int) -> None:
+    """Thumbs up/down on an answer, stored in the progress database (`python -m rag progress` counts them)."""
+    key = f"thumbs-{index}"
+    st.feedback("thumbs", key=key, on_change=save_feedback, args=(answer, key))
+
+
+def save_feedback(answer, key: str) -> None:
+    from ui.resources import app_settings, progress_for
+
+    rating = st.session_state.get(key)
+    if rating is not None:
+        source_id = answer.citations[0].source_id if answer.citations else ""
+        progress_for(app_settings()).record_feedback(int(rating), question=answer.question, source_id=source_id)
+
+
+def transcript_download() -> None:
+    """The conversation as Markdown, each answer with the sources it cites."""
+    from rag.study.exports import chat_transcript_markdown
+
+    st.download_button(
+        "Download the conversation",
+        chat_transcript_markdown(state.conversation().turns),
+        file_name="mlops-tutor-conversation.md",
+        mime="text/markdown",
+        icon=":material/download:",
+        key="chat-transcript",
+        on_click="ignore",
+        type="tertiary",
+    )
 
 
 def skip_check() -> None:

@@ -61,3 +61,18 @@ def test_a_full_interview_ends_in_a_report_saved_to_progress(offline):
     saved = store.recent(limit=10)
     assert len(saved) == 2 and {a.kind for a in saved} == {"interview"}
     assert store.feedback_counts() == {"up": 1, "down": 0}
+
+
+def test_a_chat_answer_can_be_rated_and_the_conversation_downloaded(offline):
+    from app_driver import ROLLBACK, ask
+
+    at = ask(open_app(), ROLLBACK)
+    [thumbs] = at.main.get("feedback")
+    thumbs.set_value(0).run()  # thumbs down
+    assert_no_failure(at)
+    [download] = at.main.get("download_button")
+    assert "Download the conversation" in download.proto.label
+
+    from rag.study.progress import ProgressStore
+
+    assert ProgressStore(offline / "progress.sqlite3").feedback_counts() == {"up": 0, "down": 1}
