@@ -433,3 +433,24 @@ def test_cli_quiz_prints_the_contract_json(indexed_data_dir):
         assert item["source_id"].startswith(PREFIX)
         if item["kind"] == "mcq":
             assert 0 <= item["answer"] < len(item["choices"]) == 4
+
+
+def test_a_quiz_interview_and_deck_never_load_torch(fresh_data_dir, tmp_path):
+    """Queries go through the numpy encoder: a quiz process starts without the torch import."""
+    replies = tmp_path / "replies.txt"
+    replies.write_text("Monitor the input distributions.\n")
+    script = (
+        "import contextlib, io, sys\n"
+        "from rag.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['quiz', '--topic', 'kubernetes', '-n', '4', '--offline', '--json']) == 0\n"
+        f"    assert main(['interview', '--topic', 'drift', '-n', '1', '--replies', {str(replies)!r}, '--json']) == 0\n"
+        f"    assert main(['export', 'anki', '--out', {str(tmp_path / 'deck.apkg')!r}, '--json']) == 0\n"
+        "print('torch' in sys.modules)\n"
+    )
+    env = {**os.environ, "RAG_DATA_DIR": str(fresh_data_dir), "OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
