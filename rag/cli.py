@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("index", parents=[common], help="build or update the index from the corpus")
+    p.add_argument("--offline", action="store_true", help="never call an LLM (no generated alternates for notes)")
     p.set_defaults(handler=cmd_index)
 
     p = sub.add_parser("search", parents=[common], help="hybrid search, one hit per entry")
@@ -223,10 +224,14 @@ def check_k(k: int | None, settings: Settings) -> int:
 
 def cmd_index(args, settings):
     from rag.knowledge import KnowledgeBase
+    from rag.llm import make_llm
 
-    report = KnowledgeBase(settings).index(progress=True)
+    llm = None if args.offline else make_llm(settings)
+    report = KnowledgeBase(settings).index(progress=True, llm=llm)
     for problem in report.problems:
         print(f"warning: {problem.message}", file=sys.stderr)
+    if report.generation is not None and report.generation.notice:
+        print(f"warning: {report.generation.notice}", file=sys.stderr)
     if report.rebuilt_from_corrupt:
         print("warning: the index was unreadable; it was set aside and rebuilt from the corpus", file=sys.stderr)
     doc = report.to_json()

@@ -25,6 +25,8 @@ from filelock import FileLock, Timeout
 if TYPE_CHECKING:  # numpy is imported where vectors are made, not to read the corpus
     import numpy as np
 
+    from rag.generated_bank import GenerationReport
+
 from rag.chunking import Chunk, chunk_entries, token_counter
 from rag.config import Settings
 from rag.corpus import Corpus, CorpusFileError, CorpusProblem, Entry, load_corpus
@@ -75,6 +77,7 @@ class IndexReport:
     seconds: float
     problems: list[CorpusProblem] = field(default_factory=list)
     rebuilt_from_corrupt: bool = False
+    generation: GenerationReport | None = None  # with an LLM: alternates written for a user's notes
 
     def to_json(self) -> dict:
         out = {
@@ -88,6 +91,9 @@ class IndexReport:
             out["problems"] = [str(p) for p in self.problems]
         if self.rebuilt_from_corrupt:
             out["rebuilt_from_corrupt"] = True
+        if self.generation is not None:
+            g = self.generation
+            out["generated"] = {"generated": g.generated, "cached": g.cached, "failed": g.failed + g.skipped}
         return out
 
 
@@ -156,8 +162,13 @@ def build_index(
     progress: bool = True,
     on_progress=None,
     lock_timeout_s: float = 600,
+    llm=None,
 ) -> IndexReport:
-    """Bring the store in line with the corpus. `on_progress(done, total)` feeds a UI bar."""
+    """Bring the store in line with the corpus. `on_progress(done, total)` feeds a UI bar.
+
+    With `llm`, entries of files without a study bank first get generated alternates and
+    glossary terms (`rag.generated_bank`, cached by content hash); without it nothing is asked.
+    """
     started = time.perf_counter()
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -169,7 +180,7 @@ def build_index(
     lock = FileLock(str(settings.data_dir / "index.lock"))
     try:
         with lock.acquire(timeout=lock_timeout_s):
-            return _build_locked(settings, embedder, progress, on_progress, started)
+            return _build_locked(settings, embedder, progress, on_progress, started, llm)
     except Timeout:
         raise IndexNotUpdated("another process is indexing; try again when it has finished") from None
     except OSError as exc:  # the lock file cannot be created: a read-only or full data folder
@@ -178,13 +189,15 @@ def build_index(
         ) from None
 
 
-def _build_locked(settings, embedder, progress, on_progress, started) -> IndexReport:
+def _build_locked(settings, embedder, progress, on_progress, started, llm=None) -> IndexReport:
     if not settings.corpus_dir.is_dir():
         # Indexing "nothing" would delete every stored passage because of a mistyped path.
         raise CorpusFileError(
             f"corpus directory not found: {settings.corpus_dir} (set RAG_CORPUS_DIR to a folder of .md files)"
         )
-    corpus, chunks = corpus_passages(settings)
+    corpus = load_corpus(settings.corpus_dir)
+    generation = _generate(settings, corpus, llm, progress) if llm is not None else None
+    corpus, chunks = corpus_passages(settings, corpus)
     rebuilt = False
     if not settings.chroma_host:
         # Under the lock this process is the only writer: open what is on disk now, not a client
@@ -232,7 +245,15 @@ def _build_locked(settings, embedder, progress, on_progress, started) -> IndexRe
         seconds=time.perf_counter() - started,
         problems=corpus.problems,
         rebuilt_from_corrupt=rebuilt,
+        generation=generation,
     )
+
+
+def _generate(settings: Settings, corpus: Corpus, llm, progress: bool) -> GenerationReport:
+    """Generated alternates for the entries no study bank covers (each entry asked once, ever)."""
+    from rag.generated_bank import GeneratedBank, entries_without_bank, generate_missing
+
+    return generate_missing(entries_without_bank(corpus.entries), GeneratedBank(settings.data_dir), llm, progress)
 
 
 def _embed_with_progress(embedder: Embedder, texts: list[str], progress: bool, on_progress) -> np.ndarray:

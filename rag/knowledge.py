@@ -118,10 +118,16 @@ class KnowledgeBase:
             self._store = None  # the index directory was deleted under this process
         return index_status(self.settings, self.store if self._store else None)
 
-    def index(self, progress: bool = True, on_progress=None, lock_timeout_s: float = 600) -> IndexReport:
+    def index(self, progress: bool = True, on_progress=None, lock_timeout_s: float = 600, llm=None) -> IndexReport:
+        """Update the index; with `llm`, a user's notes first get generated alternates (`rag.generated_bank`)."""
         with self._lock:
             report = build_index(
-                self.settings, self.embedder, progress=progress, on_progress=on_progress, lock_timeout_s=lock_timeout_s
+                self.settings,
+                self.embedder,
+                progress=progress,
+                on_progress=on_progress,
+                lock_timeout_s=lock_timeout_s,
+                llm=llm,
             )
             self.index_notice = None
             self._store = None
