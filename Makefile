@@ -31,7 +31,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 test: lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses=4 --dist loadfile
 
 eval: install
 	$(PY) -m rag eval retrieval --questions eval/retrieval_dev.jsonl --method dense

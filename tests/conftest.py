@@ -7,6 +7,7 @@ tiny one with `make_settings`.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from fake_llm import FakeLLM
 
 from rag.config import Settings
 from rag.embeddings import Embedder
+from rag.store import forget_client
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -51,10 +53,22 @@ def embedder() -> Embedder:
 
 @pytest.fixture(scope="session")
 def indexed_data_dir(tmp_path_factory, embedder) -> Path:
+    """The real corpus indexed once per run. Under pytest-xdist the first worker builds it in the
+    run's shared temp dir and every worker copies it (a private copy: Chroma writes when it opens)."""
+    from filelock import FileLock
+
     from rag.indexing import build_index
 
     data_dir = tmp_path_factory.mktemp("data")
-    build_index(make_settings(data_dir), embedder, progress=False)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        build_index(make_settings(data_dir), embedder, progress=False)
+        return data_dir
+    shared = tmp_path_factory.getbasetemp().parent / "indexed-real-corpus"
+    with FileLock(str(shared) + ".lock"):
+        if not (shared / "index" / "chroma.sqlite3").exists():
+            build_index(make_settings(shared), embedder, progress=False)
+            forget_client(shared / "index")  # closed, so the copies below are consistent
+    shutil.copytree(shared, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock"))
     return data_dir
 
 
