@@ -134,7 +134,7 @@ def corpus_passages(settings: Settings, corpus: Corpus | None = None) -> tuple[C
     """The corpus's passages, alternate questions included (curated, or cached generated ones)."""
     from rag.alternates import corpus_alternates
 
-    corpus = corpus or load_corpus(settings.corpus_dir)
+    corpus = corpus or load_corpus(settings.corpus_dir, cache_dir=settings.data_dir)
     alternates = corpus_alternates(settings, corpus)
     return corpus, chunk_entries(corpus.entries, token_counter(settings.embedding_model), alternates=alternates)
 

@@ -55,7 +55,7 @@ class KnowledgeBase:
     def corpus(self) -> Corpus:
         with self._lock:
             if self._corpus is None:
-                self._corpus = load_corpus(self.settings.corpus_dir)
+                self._corpus = load_corpus(self.settings.corpus_dir, cache_dir=self.settings.data_dir)
             return self._corpus
 
     @property
