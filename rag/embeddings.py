@@ -1,16 +1,18 @@
 """Sentence embeddings from a local sentence-transformers model, loaded once, lazily.
 
 `import sentence_transformers` costs ~5 s (torch, scipy, scikit-learn), so it happens only
-when something must really be embedded: a no-op re-index never pays it. The hub is switched
-off before the import so a missing file fails loudly instead of reaching for the network.
+for a model the numpy encoder cannot run, and only when something must really be embedded.
+The hub is switched off before the import so a missing file fails loudly instead of
+reaching for the network.
 
 Everything goes through `numpy_encoder.NumpyEncoder` when it can run the model (the
 bundled all-MiniLM-L6-v2 it can): the same forward pass in numpy (vectors equal to ~1e-6),
-which loads in ~0.3 s, so no command and no app page imports torch to answer. It indexes
-too: on 2 cores it embedded the 443 passages of the corpus in ~9.5 s with two threads,
-where sentence-transformers took ~8.5 s to import and load and ~20 s more to embed them
-(`python -m rag bench` has the current figures). sentence-transformers runs only the
-models the numpy encoder cannot reproduce, and the tests that compare the two.
+which loads in ~0.3 s, so no command and no app page imports torch. It indexes too. Measured
+on 2 cores (docs/performance.md): it embeds ~45 passages/s with two threads, where
+sentence-transformers embeds ~60/s but first spends 8-10 s importing torch and loading, so
+numpy finishes sooner below ~1,500 new passages (the corpus has 443), and the app and the
+CLI never hold torch's ~600 MB. sentence-transformers runs only the models the numpy encoder
+cannot reproduce, and the tests that compare the two.
 """
 
 from __future__ import annotations
