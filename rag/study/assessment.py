@@ -16,9 +16,11 @@ A piece is a false claim, credits nothing and is listed, when it
   "there is no need to monitor", "avoid rollbacks"): the piece is negated (an odd number of
   negations) and the source sentence it matches says nothing negative (no "not", "avoid",
   "prevent", "reduce", "instead" ..., which a faithful paraphrase may turn into "don't");
-* matches one of the study bank's misconceptions for the entry better than its correction;
-* names one point's concept but states another point's content (two strategies, tools or
-  drift types with their properties swapped).
+* matches one of the study bank's misconceptions for the entry closely, and better than its
+  correction, the source sentence that refutes it and any point;
+* opens by naming one point's concept but, with the names taken out, reads like another
+  point's content (two strategies, tools or drift types with their properties swapped:
+  "Blue-green is the gradual one: you send 5% of traffic ...").
 
 Thresholds were calibrated on `eval/grading_dev.jsonl` (method and figures in
 `eval/README.md`, "Grading").
@@ -46,6 +48,7 @@ MISCONCEPTION_MARGIN = 0.1
 SWAP_SIM = 0.55  # a piece naming point A this close to point B's content ...
 SWAP_MARGIN = 0.08  # ... and this much closer to B than to A binds B's properties to A
 SUBJECT_WORDS = 3  # a sentence is about the concept named in its first words
+SWAP_MIN_WORDS = 4  # names taken out, a sentence needs this many content words to say something about them
 MIN_CONTENT_WORDS = 2
 MAX_REPLY_CHARS = 6000
 MAX_PIECES = 150
@@ -174,25 +177,26 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
         corrections = np.asarray(embedder.embed([m.correction for m in misconceptions]))
         to_claim = piece_vectors @ claims.T
         to_correction = piece_vectors @ corrections.T
+        to_refuting = piece_vectors @ np.asarray(corpus_vectors([m.source for m in misconceptions])).T
         for k, piece in enumerate(pieces):
             j = int(to_claim[k].argmax())
-            closer = min(to_correction[k, j], best[k].max()) + MISCONCEPTION_MARGIN
+            closer = max(to_correction[k, j], to_refuting[k, j], best[k].max()) + MISCONCEPTION_MARGIN
             if to_claim[k, j] >= MISCONCEPTION_SIM and to_claim[k, j] >= closer:
                 false_piece[k] = True
                 m = misconceptions[j]
                 incorrect.setdefault(piece.sentence, Claim(piece.sentence, m.correction, m.source))
 
     # properties of one point bound to another: with the concepts' names taken out, the piece reads like another point
-    distinctive = _distinctive_words(points)
+    names = [_name_words(p.label) for p in points]
+    all_names = set().union(*names)
     candidates = [
         (k, named[0])
         for k, piece in enumerate(pieces)
         if not false_piece[k] and piece.text == piece.sentence
-        for named in [[i for i in range(n) if _names(_subject(piece.text), points[i].label, distinctive[i])]]
-        if len(named) == 1 and n > 1
+        for named in [[i for i in range(n) if _opens_with(piece.text, names[i])]]
+        if len(named) == 1 and n > 1 and len(_content_words(_without(piece.text, all_names))) >= SWAP_MIN_WORDS
     ]
     if candidates:
-        all_names = set().union(*distinctive)
         neutral_views = [[_without(v, all_names) for v in group] for group in views]
         neutral_vectors = np.asarray(corpus_vectors([v for group in neutral_views for v in group]))
         neutral_pieces = np.asarray(embedder.embed([_without(pieces[k].text, all_names) for k, _ in candidates]))
@@ -203,7 +207,7 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
                 per.append(float(sims[row, start : start + len(group)].max()))
                 start += len(group)
             b = int(np.argmax(per))
-            if b == a or _names(pieces[k].text, points[b].label, distinctive[b]):
+            if b == a or _opens_with(pieces[k].text, names[b]) or names[b] <= _split_words(pieces[k].text):
                 continue
             if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN:
                 false_piece[k] = True
@@ -265,27 +269,18 @@ def _is_negated(text: str) -> bool:
     return len(_NEGATION.findall(_NO_LONGER.sub("", text))) % 2 == 1
 
 
-def _names(text: str, label: str, distinctive: set[str] = frozenset()) -> bool:
-    """Whether the piece names the concept of a label: as written, all its content words, or a word only it has."""
-    if label.lower() in text.lower():
-        return True
-    words = _content_words(label)
-    text_words = {part for w in _content_words(text) for part in (w, *w.split("-"))}
-    return (len(words) >= 2 and words <= text_words) or bool(distinctive & text_words)
+def _name_words(label: str) -> set[str]:
+    """The words that name a point's concept: its label's words, field-generic ones aside ("blue-green", "canary")."""
+    return {w for w in _split_words(label) if len(w) > 2 and w not in _GENERIC and w not in _STOPWORDS}
 
 
-def _subject(sentence: str) -> str:
-    """The opening words of a sentence, where "Blue-green is ..." or "Canary sends ..." names what it is about."""
-    return " ".join(sentence.split()[:SUBJECT_WORDS])
+def _split_words(text: str) -> set[str]:
+    return {part for w in _content_words(text) for part in (w, *w.split("-"))}
 
 
-def _distinctive_words(points: list[Point]) -> list[set[str]]:
-    """Per point, the words of its label no other label has ("canary"; "blue", "green", "blue-green")."""
-    words = [
-        {w for w in _content_words(p.label) for w in (w, *w.split("-")) if len(w) > 2 and w not in _GENERIC}
-        for p in points
-    ]
-    return [own - set().union(*(other for j, other in enumerate(words) if j != i)) for i, own in enumerate(words)]
+def _opens_with(sentence: str, name: set[str]) -> bool:
+    """Whether a sentence opens by naming the concept ("Blue-green is the gradual one ..."): it is about it."""
+    return bool(name) and name <= _split_words(" ".join(sentence.split()[:SUBJECT_WORDS]))
 
 
 def _without(text: str, names: set[str]) -> str:
