@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=2, validation_alias="RAG_LLM_MAX_RETRIES", ge=0, le=10)
     # Wall clock for one LLM call, retries and a slow stream included: past it the call fails
     # and the offline answer is given, however the server keeps sending.
-    llm_deadline_s: float = Field(default=40.0, validation_alias="RAG_LLM_DEADLINE", ge=1, le=600)
+    llm_deadline_s: float = Field(default=30.0, validation_alias="RAG_LLM_DEADLINE", ge=1, le=600)
 
     chroma_host: str | None = Field(default=None, validation_alias="CHROMA_HOST")
     chroma_port: int = Field(default=8000, validation_alias="CHROMA_PORT")
