@@ -32,12 +32,12 @@ class LexicalIndex:
             self._vocabulary.update(w.lower() for w in _WORD.findall(text))
         self._spelling = Vocabulary(self._vocabulary)
         self._bm25 = bm25s.BM25(k1=k1, b=b)
+        self._stem_vocab = {}
         if texts:
             tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
-            self._bm25.index(tokens, show_progress=False)
-            self._stem_vocab = tokens.vocab
-        else:
-            self._stem_vocab = {}
+            if tokens.vocab:  # texts of no indexable words (all empty, or stopwords only) score zero
+                self._bm25.index(tokens, show_progress=False)
+                self._stem_vocab = tokens.vocab
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for the query (zeros when nothing matches)."""
