@@ -13,6 +13,12 @@ question: its best cosine, like the other views) and the glossary (`rag.glossary
 the question names is expanded, for the embedding and for BM25, and the entries that
 explain it get a small prior). Their weights were measured on `eval/questions_dev.jsonl`.
 
+A long question (`LONG_QUESTION_WORDS` or more: a practitioner's story that names symptoms,
+not the concept) also gets BM25 over each entry's alternates: the bank's scenario
+alternates share its specific words (signup form, notebook, regulator) where the entry's
+own text, written about the concept, does not. Short questions do without it: measured, it
+only costs them (`eval/README.md`).
+
 Dense search is exact (one matrix product over the passages held in memory, loaded once
 from the store), which at this corpus size costs well under a millisecond and is exact
 by construction; beyond `exact_limit` passages the store's HNSW index is queried instead.
@@ -37,6 +43,7 @@ from rag.study_bank import GlossaryTerm
 KINDS = ("title", "chunk", "point", "alternate")
 CONTENT_KINDS = ("title", "chunk", "point")  # the entry's own text: what its centroid averages
 METHODS = ("dense", "bm25", "hybrid")
+LONG_QUESTION_WORDS = 15  # from this length a question is scored against the alternates' words too
 
 
 class UnknownSection(UserFacingError, ValueError):
@@ -45,10 +52,11 @@ class UnknownSection(UserFacingError, ValueError):
 
 @dataclass(frozen=True)
 class Weights:
-    """Score = title*t + chunk*c + point*p + alternate*a + centroid*e + bm25*b + glossary*g.
+    """Score = title*t + chunk*c + point*p + alternate*a + centroid*e + bm25*b + glossary*g (+ alternate_bm25*l).
 
     Dense parts are cosines; `glossary` weighs the prior toward the entries that explain a
-    term the question names. The content weights were chosen on `eval/retrieval_dev.jsonl`;
+    term the question names; `alternate_bm25` weighs BM25 over the alternates, for long
+    questions only. The content weights were chosen on `eval/retrieval_dev.jsonl`;
     `alternate` and `glossary` on `eval/questions_dev.jsonl` (the middle of the plateau, not
     its single best point) and reported on the check sets no one tunes on (`eval/README.md`).
     """
@@ -60,6 +68,7 @@ class Weights:
     bm25: float = 0.15
     alternate: float = 0.3
     glossary: float = 0.03
+    alternate_bm25: float = 0.1
 
 
 @dataclass
@@ -133,6 +142,10 @@ class HybridRetriever:
         self._chunk_rows = [grouped[bounds[i] : bounds[i + 1]] for i in range(len(self.entries))]
         self.lexical = LexicalIndex([f"{e.title}\n{e.title}\n{e.answer}" for e in self.entries])
         self.expand_dense = self.expand_lexical = True  # measured: both pay (eval/README.md)
+        alternates: list[list[str]] = [[] for _ in self.entries]
+        for row in np.flatnonzero(self.kind_masks["alternate"]):
+            alternates[self.owner[row]].append(self.passage_texts[row])
+        self.alternate_lexical = LexicalIndex(["\n".join(texts) for texts in alternates])
         self.glossary = Glossary(list(glossary), [e.source_id for e in self.entries], [e.answer for e in self.entries])
         self.sections = list(dict.fromkeys(e.section for e in self.entries))
         self._big_tech = np.array([e.big_tech for e in self.entries], dtype=bool)
@@ -171,7 +184,9 @@ class HybridRetriever:
                     text=self._display_text(i, parts.get("sims")),
                     dense=float(max(dense_best[i], 0.0)),
                     lexical=float(parts["bm25"][i]),
-                    components={name: float(parts[name][i]) for name in (*KINDS, "centroid", "glossary")},
+                    components={
+                        name: float(parts[name][i]) for name in (*KINDS, "centroid", "glossary", "alternate_bm25")
+                    },
                 )
             )
         return hits
@@ -198,13 +213,11 @@ class HybridRetriever:
         for kind in KINDS:  # an entry without points (or alternates) uses its best other view
             missing = parts[kind] < -0.5
             parts[kind][missing] = np.maximum(parts["chunk"][missing], parts["title"][missing])
-        lexical = np.zeros(n, dtype=np.float32)
+        parts["bm25"] = parts["alternate_bm25"] = np.zeros(n, dtype=np.float32)
         if method in ("bm25", "hybrid"):
-            raw = self.lexical.scores(lexical_query)
-            top = float(raw[allowed].max()) if allowed.any() else 0.0
-            if top > 0:
-                lexical = raw / top
-        parts["bm25"] = lexical
+            parts["bm25"] = _normalised(self.lexical.scores(lexical_query), allowed)
+            if len(query.split()) >= LONG_QUESTION_WORDS:
+                parts["alternate_bm25"] = _normalised(self.alternate_lexical.scores(lexical_query), allowed)
         parts["glossary"] = named.prior
         return parts
 
@@ -263,7 +276,14 @@ def combine(parts: dict, weights: Weights, method: str = "hybrid") -> np.ndarray
     )
     if method == "hybrid":
         scores = scores + weights.bm25 * parts["bm25"] + weights.glossary * parts["glossary"]
+        scores = scores + weights.alternate_bm25 * parts.get("alternate_bm25", 0.0)
     return scores
+
+
+def _normalised(raw: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """BM25 divided by the best allowed entry's (zeros when nothing matches)."""
+    top = float(raw[allowed].max()) if len(raw) and allowed.any() else 0.0
+    return raw / top if top > 0 else np.zeros(len(raw), dtype=np.float32)
 
 
 def _grouped_by_owner(rows: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.retrieval import METHODS, UnknownSection, normalise_query
+from rag.retrieval import LONG_QUESTION_WORDS, METHODS, UnknownSection, normalise_query
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +122,19 @@ def test_alternate_questions_are_a_view_of_their_entry(retriever, kb):
     hit = retriever.search(bank.alternates[0], k=1)[0]
     assert hit.entry.question_number == 8
     assert hit.components["alternate"] > 0.99
+
+
+def test_a_long_scenario_is_also_matched_against_the_alternates_words(retriever):
+    story = (
+        "Our churn model's precision sank right after marketing redesigned the signup form, "
+        "and nobody touched the model. Where do we start?"
+    )
+    assert len(story.split()) >= LONG_QUESTION_WORDS
+    hits = retriever.search(story, k=5)
+    assert all(0.0 < h.components["alternate_bm25"] <= 1.0 for h in hits[:3])  # the alternates share its words
+    assert {8, 11, 20, 21, 22, 23} & {h.entry.question_number for h in hits[:3]}  # drift and monitoring
+    short = retriever.search("signup form churn precision", k=5)
+    assert all(h.components["alternate_bm25"] == 0.0 for h in short)  # a short question does without it
 
 
 def test_entries_are_looked_up_by_source_id(retriever):
