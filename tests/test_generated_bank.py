@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from conftest import make_settings
+from hardening_support import run_cli
 
 from rag.generated_bank import GeneratedBank, entry_hash
 from rag.indexing import build_index
@@ -117,3 +118,24 @@ def test_corpus_text_enters_the_prompt_defused(tmp_path, fake_llm, embedder):
     assert prompt.count("</entry>") == 1 and prompt.endswith("</entry>") and "‹/entry>" in prompt
     entry = KnowledgeBase(settings, embedder).corpus.entries[0]
     assert (settings.data_dir / "generated" / f"{entry_hash(entry)}.json").is_file()
+
+
+def test_a_failing_server_generates_nothing_with_one_notice(tiny_corpus, tmp_path, fake_llm, embedder):
+    fake_llm.fail(500)
+    settings = settings_for(tmp_path / "data", tiny_corpus, fake_llm)
+    report = build_index(settings, embedder, progress=False, llm=make_llm(settings))
+    assert report.generation.generated == 0 and "HTTP 500" in report.generation.notice
+    assert fake_llm.calls == 1  # the second entry is not asked of a server that just failed
+    assert report.entries == 4 and report.embedded == report.chunks  # indexed all the same
+
+
+def test_the_index_command_generates_with_a_model_and_not_offline(tiny_corpus, tmp_path, fake_llm):
+    fake_llm.reply(generated_items)
+    env = dict(OPENAI_API_KEY="sk-test-GENERATE-1234567890", OPENAI_BASE_URL=fake_llm.base_url)
+    data_dir = tmp_path / "data"
+    offline = run_cli("index", "--offline", "--json", data_dir=data_dir, corpus_dir=tiny_corpus, cwd=tmp_path, **env)
+    assert offline.returncode == 0 and fake_llm.calls == 0 and "generated" not in json.loads(offline.stdout)
+    online = run_cli("index", "--json", data_dir=data_dir, corpus_dir=tiny_corpus, cwd=tmp_path, **env)
+    assert online.returncode == 0, online.describe()
+    assert json.loads(online.stdout)["generated"] == {"generated": 2, "cached": 0, "failed": 0}
+    assert json.loads(online.stdout)["embedded"] == 5  # the new alternates, nothing else
