@@ -1,0 +1,79 @@
+"""The grading calibration run: the grader on replies a person wrote and labelled (eval/grading_dev.jsonl).
+
+168 replies over 28 entries, nine kinds (excellent in other words, short but correct, partial,
+fluent but wrong, a negated copy, a keyword salad of the point labels, off-topic, "I don't know",
+an injection). The grader's thresholds were set on this file; the figures and the held-out
+check (eval/grading_check.jsonl, never tuned on) are in eval/README.md, "Grading".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.errors import InvalidRequest
+from rag.evaluation.grading import evaluate_grading, load_replies
+from rag.study.grading import grade_reply
+
+REPO = Path(__file__).resolve().parents[2]
+DEV = REPO / "eval" / "grading_dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def dev_run(kb):
+    return evaluate_grading(load_replies(DEV), kb.corpus.by_id(), lambda entry, reply: grade_reply(kb, entry, reply))
+
+
+def test_the_calibration_run_orders_and_separates_the_kinds_of_reply(dev_run):
+    summary, details = dev_run
+    kinds = summary["kinds"]
+    assert summary["n"] == 168 and len({d["source_id"] for d in details}) == 28
+    assert summary["ordered"] >= 0.8  # excellent > partial > wrong, per entry
+    assert kinds["excellent"] >= 0.9 and kinds["short_correct"] >= 0.5
+    assert kinds["wrong"] <= 0.25 and kinds["idk"] <= 0.05 and kinds["injection"] <= 0.05
+    assert summary["max"]["negated"] <= 0.15 and summary["max"]["salad"] <= 0.30
+    assert summary["agreement"] >= 0.9 and summary["incorrect_agreement"] >= 0.9
+
+
+def test_replies_labelled_wrong_have_their_false_claims_listed(dev_run):
+    _, details = dev_run
+    wrong = [d for d in details if d["kind"] in ("wrong", "negated")]
+    assert sum(d["incorrect"] > 0 for d in wrong) >= 0.85 * len(wrong)
+    good = [d for d in details if d["kind"] in ("excellent", "short_correct", "partial")]
+    assert sum(d["incorrect"] > 0 for d in good) <= 2
+
+
+def test_eval_grading_prints_the_contract_json(tmp_path, indexed_data_dir):
+    rows = [
+        {"source_id": "mlops-interview-questions#q8", "kind": "excellent", "reply": "Watch inputs with PSI; alert."},
+        {"source_id": "mlops-interview-questions#q8", "kind": "idk", "reply": "I don't know.", "covered": []},
+    ]
+    replies = tmp_path / "replies.jsonl"
+    replies.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    env = {**os.environ, "RAG_DATA_DIR": str(indexed_data_dir), "OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}
+    result = subprocess.run(
+        [sys.executable, "-m", "rag", "eval", "grading", "--replies", str(replies), "--offline", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert {"n", "kinds", "ordered", "agreement"} <= set(doc)
+    assert doc["n"] == 2 and doc["kinds"]["idk"] == 0.0 and doc["ordered"] is None and doc["agreement"] == 1.0
+
+
+def test_a_replies_file_with_a_bad_row_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"source_id": "x", "kind": "idk"}\n', encoding="utf-8")
+    with pytest.raises(InvalidRequest, match="line 1"):
+        load_replies(bad)
+    with pytest.raises(InvalidRequest, match="not found"):
+        load_replies(tmp_path / "missing.jsonl")
