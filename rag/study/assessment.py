@@ -153,6 +153,21 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
     contradicted = [False] * n
     incorrect: dict[str, Claim] = {}
 
+    # a misconception from the study bank
+    if misconceptions:
+        claims = np.asarray(embedder.embed([m.claim for m in misconceptions]))
+        corrections = np.asarray(embedder.embed([m.correction for m in misconceptions]))
+        to_claim = piece_vectors @ claims.T
+        to_correction = piece_vectors @ corrections.T
+        to_refuting = piece_vectors @ np.asarray(corpus_vectors([m.source for m in misconceptions])).T
+        for k, piece in enumerate(pieces):
+            j = int(to_claim[k].argmax())
+            closer = max(to_correction[k, j], to_refuting[k, j], best[k].max()) + MISCONCEPTION_MARGIN
+            if to_claim[k, j] >= MISCONCEPTION_SIM and to_claim[k, j] >= closer:
+                false_piece[k] = True
+                m = misconceptions[j]
+                incorrect[piece.sentence] = Claim(piece.sentence, m.correction, m.source)  # the bank's words win
+
     # negation of a stated point: a piece read clause by clause, against the point's single sentences
     sentence_views = [[j for j, v in enumerate(group) if len(split_sentences(v)) <= 1] for group in views]
     for k, piece in enumerate(pieces):
@@ -171,21 +186,6 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
             incorrect.setdefault(
                 piece.sentence, Claim(piece.sentence, _correction(points[i], matched), _source_sentence(points[i]))
             )
-    # a misconception from the study bank
-    if misconceptions:
-        claims = np.asarray(embedder.embed([m.claim for m in misconceptions]))
-        corrections = np.asarray(embedder.embed([m.correction for m in misconceptions]))
-        to_claim = piece_vectors @ claims.T
-        to_correction = piece_vectors @ corrections.T
-        to_refuting = piece_vectors @ np.asarray(corpus_vectors([m.source for m in misconceptions])).T
-        for k, piece in enumerate(pieces):
-            j = int(to_claim[k].argmax())
-            closer = max(to_correction[k, j], to_refuting[k, j], best[k].max()) + MISCONCEPTION_MARGIN
-            if to_claim[k, j] >= MISCONCEPTION_SIM and to_claim[k, j] >= closer:
-                false_piece[k] = True
-                m = misconceptions[j]
-                incorrect.setdefault(piece.sentence, Claim(piece.sentence, m.correction, m.source))
-
     # properties of one point bound to another: with the concepts' names taken out, the piece reads like another point
     names = [_name_words(p.label) for p in points]
     all_names = set().union(*names)
