@@ -584,6 +584,9 @@ class LLMItemWriter:
             item = _item(entry, "llm-open", digest, generated.question)
             item.origin = "llm"
             return item
+        if gives_key_away(generated.question, generated.choices, generated.answer):
+            log.info("generated item rejected for %s: the stem gives its key away", entry.source_id)
+            return None
         support = _support(self.kb.embedder, generated.choices, entry, vectors)
         right = support[generated.answer]
         wrong = [s for i, s in enumerate(support) if i != generated.answer]

@@ -260,7 +260,9 @@ UNRELATED = [
 ]
 
 
-def generated_items(kb, right_index=0, wrong_options=UNRELATED):
+def generated_items(
+    kb, right_index=0, wrong_options=UNRELATED, stem="Which of these does the answer to '{title}' recommend?"
+):
     """A reply callable: items about the entry named in the request, with the key at `right_index`."""
 
     def reply(body):
@@ -274,7 +276,7 @@ def generated_items(kb, right_index=0, wrong_options=UNRELATED):
                 "items": [
                     {
                         "kind": "mcq",
-                        "question": f"Which of these does the answer to '{title}' recommend?",
+                        "question": stem.format(title=title, label=label),
                         "choices": choices,
                         "answer": right_index,
                     },
@@ -342,6 +344,13 @@ def test_a_wrong_option_the_source_actually_states_is_caught(kb, fake_llm, tmp_p
     quiz = make_quiz(kb, "Scalability & Performance", n=2, seed=1, llm=llm_for(fake_llm, tmp_path), bank=NO_BANK)
     mcqs = [item for item in quiz.items if item.kind == "mcq"]
     assert mcqs and all(item.origin == "offline" for item in mcqs)
+
+
+def test_a_generated_item_whose_stem_gives_its_key_away_is_caught(kb, fake_llm, tmp_path):
+    fake_llm.reply(generated_items(kb, stem="For '{title}', which of these is the {label} step?"))
+    quiz = make_quiz(kb, "Scalability & Performance", n=1, seed=1, llm=llm_for(fake_llm, tmp_path), bank=NO_BANK)
+    assert quiz.items[0].kind == "mcq" and quiz.items[0].origin == "offline"
+    assert "failed the check against the source" in quiz.notice
 
 
 def test_an_llm_that_fails_leaves_a_complete_offline_quiz_with_a_notice(kb, fake_llm, tmp_path):
