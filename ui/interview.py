@@ -27,7 +27,7 @@ INTERVIEW = "interview"  # session state: the Interview in progress (or finished
 STARTED = "interview_started_at"  # session state: when the question on screen was first shown
 GRADED = "interview_graded"  # session state: the answer just graded, shown until "Next question"
 ROUND = "interview_round"  # session state: a counter, part of every widget key of one interview
-MIXED, FREE_TEXT = "Mixed (Big Tech)", "Free text"
+MIXED, BIG_TECH, FREE_TEXT = "A mix of every section", "Big Tech questions", "Free text"
 DIFFICULTY_HELP = "Easy: the guide's questions. Medium: then an interviewer's follow-ups. Hard: follow-ups first."
 MAX_TOPIC_CHARS = 300
 
@@ -48,8 +48,8 @@ def render(app: AppContext, tab) -> None:
 def setup(app: AppContext) -> None:
     sections = list(dict.fromkeys(e.section for e in app.kb.corpus.entries if e.question_number is not None))
     with st.container(border=True):
-        choice = st.selectbox("Topic", [*sections, MIXED, FREE_TEXT], key="interview_topic")
-        topic = "big tech" if choice == MIXED else choice
+        choice = st.selectbox("Topic", [*sections, MIXED, BIG_TECH, FREE_TEXT], key="interview_topic")
+        topic = {MIXED: "mixed", BIG_TECH: "big tech"}.get(choice, choice)
         if choice == FREE_TEXT:
             topic = st.text_input(
                 "Free-text topic", key="interview_free", max_chars=MAX_TOPIC_CHARS, placeholder="e.g. kubernetes"

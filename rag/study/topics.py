@@ -1,4 +1,4 @@
-"""What a quiz topic means: a section, the Big Tech questions, my weak spots, or free text.
+"""What a quiz topic means: a section, the Big Tech questions, a mix, my weak spots, or free text.
 
 A user types a topic the way they think of it ("testing and deployment", "ci/cd for ml",
 "big tech", "kubernetes"), so section names are matched loosely (case, '&' vs 'and',
@@ -35,6 +35,7 @@ THIN_MENTIONS = 5
 MAX_TOPIC_CHARS = 300
 
 BIG_TECH_NAMES = {"bigtech", "bigtechquestions", "bigtechquestion"}
+MIXED_NAMES = {"mix", "mixed", "all", "everything", "anything", "allsections", "amix"}
 WEAK_SPOT_NAMES = {"weakspots", "myweakspots", "weakspot", "weak", "review", "due"}
 
 
@@ -65,6 +66,9 @@ def resolve_topic(kb, topic: str, progress=None, limit: int = 50) -> Topic:
             return Topic(section, "section", [e for e in entries if e.section == section])
     if key in BIG_TECH_NAMES:
         return Topic("Big Tech questions", "big_tech", [e for e in entries if e.big_tech])
+    if key in MIXED_NAMES:  # every section's questions (a document's unnumbered opening is context, not a question)
+        numbered = [e for e in entries if e.question_number is not None] or list(entries)
+        return Topic("a mix of every section", "mixed", numbered)
     if key in WEAK_SPOT_NAMES:
         if progress is None:
             from rag.study.progress import open_progress

@@ -69,3 +69,11 @@ def test_a_free_text_quiz_never_repeats_an_item(kb):
 def test_a_topic_nothing_names_or_resembles_is_refused(kb):
     with pytest.raises(TopicNotCovered, match="does not cover"):
         resolve_topic(kb, "how to bake sourdough bread")
+
+
+def test_a_mix_draws_on_every_section(kb):
+    topic = resolve_topic(kb, "mixed")
+    assert topic.kind == "mixed"
+    assert {e.section for e in topic.entries} == {e.section for e in kb.corpus.entries if e.question_number}
+    quiz = make_quiz(kb, "a mix", n=8, seed=2)
+    assert len({kb.retriever.entry(i.source_id).section for i in quiz.items}) >= 4
