@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", required=True, help="a section, 'big tech', 'weak spots' or any free text")
     p.add_argument("-n", type=int, default=5, help="number of items")
     p.add_argument("--seed", type=int, default=None, help="same seed, same quiz")
+    p.add_argument("--difficulty", choices=["recall", "apply", "compare"], help="curated questions of this kind first")
     p.add_argument("--offline", action="store_true", help="never call an LLM")
     p.set_defaults(handler=cmd_quiz)
 
@@ -277,7 +278,7 @@ def cmd_quiz(args, settings):
         raise UserError(f"-n must be between 1 and 50 (got {args.n})")
     kb = knowledge(settings)
     llm = None if args.offline else make_llm(settings)
-    quiz = make_quiz(kb, args.topic, n=args.n, seed=args.seed, llm=llm)
+    quiz = make_quiz(kb, args.topic, n=args.n, seed=args.seed, llm=llm, difficulty=args.difficulty)
     if args.json:
         return quiz.to_json(), None
     run_interactive(kb, quiz, llm=llm)

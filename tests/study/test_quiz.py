@@ -463,3 +463,11 @@ def test_a_quiz_interview_and_deck_never_load_torch(fresh_data_dir, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_a_difficulty_puts_the_bank_questions_of_that_kind_first(kb):
+    quiz = make_quiz(kb, "Model Management", n=6, seed=3, difficulty="compare")
+    for item in quiz.items:
+        if item.style == "bank":
+            kinds = {m.difficulty for m in kb.study_bank.of(item.source_id).mcqs}
+            assert item.difficulty == "compare" or "compare" not in kinds, item.id
