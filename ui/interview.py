@@ -148,7 +148,7 @@ def submit(app: AppContext, interview, reply: str) -> None:
 
 
 def end_early() -> None:
-    """Stop here: the questions not answered count 0 in the report."""
+    """Stop here: the report covers the questions answered so far (none answered: back to the set-up)."""
     interview = st.session_state.get(INTERVIEW)
     if interview is not None:
         interview.questions = interview.questions[: len(interview.answers)] or interview.questions[:0]
