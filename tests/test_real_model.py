@@ -69,6 +69,7 @@ def smollm2_package() -> Path | None:
 def server_env() -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAG_"))}
     env.update(OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    env["PYTHONUNBUFFERED"] = "1"  # the access log counts requests as they are answered
     return env
 
 
