@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rag.corpus import Entry
+from rag.entry import Entry
 
 MODEL_WINDOW = 256
 SPECIAL_TOKENS = 2  # [CLS] and [SEP]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from rag.corpus import Entry
+from rag.entry import Entry
 from rag.study_bank import GlossaryTerm
 
 log = logging.getLogger(__name__)

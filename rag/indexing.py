@@ -29,8 +29,10 @@ if TYPE_CHECKING:  # numpy is imported where vectors are made, not to read the c
 
 from rag.chunking import Chunk, chunk_entries, token_counter
 from rag.config import Settings
-from rag.corpus import Corpus, CorpusFileError, CorpusProblem, Entry, load_corpus
+from rag.corpus import Corpus, load_corpus
+from rag.corpus_files import CorpusFileError, CorpusProblem
 from rag.embeddings import Embedder
+from rag.entry import Entry
 from rag.store import StoreError, VectorStore, collection_name, forget_client, open_client
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from rag.citations import FOLLOW_UPS_SENTINEL
-from rag.corpus import Entry
+from rag.entry import Entry
 
 MAX_SOURCE_CHARS = 3000
 MAX_HISTORY_ANSWER_CHARS = 700

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 
 from markdown_it import MarkdownIt
 
-from rag.corpus import Entry, Origin
+from rag.entry import Entry, Origin
 from rag.redact import redact
 
 OFFLINE_STATUS = "Offline tutor: set OPENAI_API_KEY or OPENAI_BASE_URL for LLM answers"

@@ -22,7 +22,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from rag.corpus import Corpus, CorpusProblem, Entry
+from rag.corpus import Corpus
+from rag.corpus_files import CorpusProblem
+from rag.entry import Entry
 from rag.text import quote_key
 
 BANK_SUFFIXES = (".study.yaml", ".study.yml", ".study.json")

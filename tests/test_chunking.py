@@ -11,7 +11,8 @@ import pytest
 from conftest import CORPUS
 
 from rag.chunking import MODEL_WINDOW, chunk_entries, chunk_entry, token_counter
-from rag.corpus import Entry, load_corpus
+from rag.corpus import load_corpus
+from rag.entry import Entry
 
 
 @pytest.fixture(scope="module")

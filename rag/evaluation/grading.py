@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from rag.corpus import Entry
+from rag.entry import Entry
 from rag.errors import InvalidRequest
 from rag.study.grading import Grade
 from rag.study.rubric import rubric_points

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import genanki
 
-from rag.corpus import Entry
+from rag.entry import Entry
 from rag.errors import InvalidRequest
 from rag.study.rubric import rubric_points
 

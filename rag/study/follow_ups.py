@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from rag.corpus import Entry
+from rag.entry import Entry
 from rag.study.grading import Grade, cached_vectors, grade
 from rag.study.rubric import Point, rubric_points
 

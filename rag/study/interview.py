@@ -22,7 +22,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.corpus import Entry
+from rag.entry import Entry
 from rag.errors import InvalidRequest
 from rag.study.follow_ups import check_text, grade_follow_up
 from rag.study.grading import Grade, grade_reply

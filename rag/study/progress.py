@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rag.corpus import Entry
+from rag.entry import Entry
 
 log = logging.getLogger(__name__)
 

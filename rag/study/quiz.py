@@ -37,7 +37,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
-from rag.corpus import Entry
+from rag.entry import Entry
 from rag.errors import InvalidRequest
 from rag.prompts import defuse
 from rag.study.grading import Grade, cached_vectors, grade_reply

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.corpus import Entry, ListItem
+from rag.entry import Entry
+from rag.markdown_lists import ListItem
 from rag.text import plain_text, split_sentences
 
 __all__ = ["Point", "rubric_points", "key_points_of", "plain_text", "split_sentences"]

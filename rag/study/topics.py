@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.corpus import Entry
+from rag.entry import Entry
 from rag.errors import UserFacingError
 
 # The scope gate's measured threshold (best passage cosine); see eval/README.md.

@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from rag.corpus import Entry
 from rag.embeddings import Embedder
+from rag.entry import Entry
 from rag.llm import ChatLLM
 from rag.study.assessment import Claim
 from rag.study.grading import Grade, grade

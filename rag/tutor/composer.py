@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.corpus import Entry
 from rag.embeddings import Embedder
+from rag.entry import Entry
 from rag.retrieval import Hit, HybridRetriever
 from rag.study.rubric import Point, key_points_of
 from rag.text import plain_text

@@ -8,7 +8,8 @@ import pytest
 from conftest import make_settings
 from hardening_support import assert_json_answer, run_cli
 
-from rag.corpus import MAX_FILE_BYTES, load_corpus
+from rag.corpus import load_corpus
+from rag.corpus_files import MAX_FILE_BYTES
 from rag.indexing import build_index
 from rag.knowledge import KnowledgeBase
 

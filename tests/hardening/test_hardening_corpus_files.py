@@ -15,7 +15,9 @@ import pytest
 from conftest import CORPUS, make_settings
 from hardening_support import assert_json_answer, run_cli
 
-from rag.corpus import load_corpus, parse_markdown, printable_name
+from rag.corpus import load_corpus
+from rag.corpus_files import printable_name
+from rag.markdown_entries import parse_markdown
 
 pytestmark = pytest.mark.timeout(300)
 

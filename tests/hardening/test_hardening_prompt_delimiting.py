@@ -11,7 +11,7 @@ import re
 import pytest
 
 from rag.citations import FOLLOW_UPS_SENTINEL
-from rag.corpus import Entry
+from rag.entry import Entry
 from rag.prompts import answer_messages, defuse, judge_messages, rewrite_messages
 from rag.study.grading import rubric_messages
 from rag.study.quiz import generation_messages

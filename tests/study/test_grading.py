@@ -836,7 +836,7 @@ def test_an_empty_reply_is_not_sent_to_the_llm(kb, fake_llm, tmp_path):
 
 
 def test_rubric_prompt_keeps_the_reply_as_data():
-    from rag.corpus import Entry
+    from rag.entry import Entry
 
     entry = Entry(
         source_id="x#q1",

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag.corpus import Entry
+from rag.entry import Entry
 from rag.study.grading import Grade
 from rag.study.progress import BOX_INTERVAL_DAYS, ProgressStore
 

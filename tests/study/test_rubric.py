@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag.corpus import Entry, ListItem, list_items, load_corpus
+from rag.corpus import load_corpus
+from rag.entry import Entry
+from rag.markdown_lists import ListItem, list_items
 from rag.study.rubric import Point, key_points_of, rubric_points
 from rag.text import clip, plain_text, split_sentences
 from rag.tutor.composer import points_of

@@ -2,7 +2,7 @@
 
 from conftest import make_settings
 
-from rag.corpus import Origin
+from rag.entry import Origin
 from rag.rendering import (
     OFFLINE_STATUS,
     backend_status,
