@@ -271,7 +271,8 @@ def cmd_ask(args, settings):
 
 def cmd_quiz(args, settings):
     from rag.llm import make_llm
-    from rag.study.quiz import make_quiz, run_interactive
+    from rag.study.quiz import make_quiz
+    from rag.study.quiz_terminal import run_interactive
 
     require_text(args.topic, "topic")
     if args.n < 1 or args.n > 50:

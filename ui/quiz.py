@@ -166,7 +166,7 @@ def check(app: AppContext, store, round_: state.QuizRound, item, reply) -> None:
     if reply is None or (isinstance(reply, str) and not reply.strip()):
         st.warning("Pick a choice first." if item.kind == "mcq" else "Write a few words first.")
         return
-    from rag.study.quiz import grade_item
+    from rag.study.quiz_grading import grade_item
 
     with st.spinner("Checking against the source…"):
         grade = grade_item(app.kb, item, reply, llm=app.llm)

@@ -36,7 +36,7 @@ class ChatMessage:
 class QuizRound:
     """A quiz in progress: its items, the grades so far, and the item graded but not yet left."""
 
-    quiz: Any  # rag.study.quiz.Quiz
+    quiz: Any  # rag.study.quiz_items.Quiz
     number: int  # the session's round counter, part of every widget key of the round
     grades: list[tuple[Any, Any]] = field(default_factory=list)  # (item, grade) of the items done
     graded: Any = None  # the grade of the item on screen, once checked

@@ -14,7 +14,7 @@ from rag.citations import FOLLOW_UPS_SENTINEL
 from rag.entry import Entry
 from rag.prompts import answer_messages, defuse, judge_messages, rewrite_messages
 from rag.study.grading import rubric_messages
-from rag.study.quiz import generation_messages
+from rag.study.llm_items import generation_messages
 from rag.study.rubric import rubric_points
 
 HOSTILE = (

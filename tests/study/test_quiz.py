@@ -16,7 +16,10 @@ from conftest import make_settings
 from rag.knowledge import KnowledgeBase
 from rag.llm import ChatLLM
 from rag.study.progress import ProgressStore
-from rag.study.quiz import gives_key_away, grade_choice, grade_item, make_quiz, parse_choice, run_interactive
+from rag.study.quiz import make_quiz
+from rag.study.quiz_grading import grade_choice, grade_item, parse_choice
+from rag.study.quiz_items import gives_key_away
+from rag.study.quiz_terminal import run_interactive
 from rag.study.rubric import plain_text, rubric_points
 from rag.study.topics import TopicNotCovered
 from rag.study_bank import StudyBank, quoted_in
