@@ -27,158 +27,22 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from rag.entry import Entry
+from rag.study.leitner import BOX_INTERVAL_DAYS, MASTERED_AT, MASTERY_WINDOW, next_box
+from rag.study.progress_file import (
+    FEEDBACK_INSERT,
+    FEEDBACK_SCHEMA,
+    SCHEMA,
+    SCHEMA_VERSION,
+    copy_into,
+    is_locked,
+    reason,
+)
+from rag.study.progress_report import Attempt, EntryProgress, ProgressReport, SectionProgress
 
 log = logging.getLogger(__name__)
-
-BOX_INTERVAL_DAYS = {1: 0, 2: 1, 3: 3, 4: 7, 5: 21}
-PROMOTE_AT = 0.8
-DEMOTE_BELOW = 0.5
-MASTERY_WINDOW = 3
-MASTERED_AT = 0.8
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS attempts (
-    id INTEGER PRIMARY KEY,
-    item_id TEXT NOT NULL,
-    source_id TEXT NOT NULL,
-    section TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    score REAL NOT NULL CHECK (score >= 0 AND score <= 1),
-    answered_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS attempts_by_source ON attempts (source_id, answered_at);
-CREATE TABLE IF NOT EXISTS schedule (
-    source_id TEXT PRIMARY KEY,
-    box INTEGER NOT NULL,
-    due_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-"""
-# Thumbs up/down on an answer (chat or interview). Added after schema 1 shipped, so an
-# existing file gets it on open (IF NOT EXISTS) without a version bump.
-_FEEDBACK_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,
-    question TEXT NOT NULL,
-    source_id TEXT NOT NULL,
-    rating INTEGER NOT NULL CHECK (rating IN (0, 1)),
-    given_at REAL NOT NULL
-);
-"""
-
-
-@dataclass(frozen=True)
-class Attempt:
-    item_id: str
-    source_id: str
-    section: str
-    kind: str
-    score: float
-    answered_at: float
-
-    def to_json(self) -> dict:
-        return {
-            "item_id": self.item_id,
-            "source_id": self.source_id,
-            "section": self.section,
-            "kind": self.kind,
-            "score": round(self.score, 3),
-            "answered_at": _iso(self.answered_at),
-        }
-
-
-@dataclass
-class EntryProgress:
-    entry: Entry
-    attempts: int = 0
-    mastery: float = 0.0
-    box: int | None = None  # None: never attempted
-    due_at: float | None = None
-
-    @property
-    def seen(self) -> bool:
-        return self.attempts > 0
-
-    def is_due(self, now: float) -> bool:
-        return self.due_at is not None and self.due_at <= now
-
-    def to_json(self) -> dict:
-        return {
-            "source_id": self.entry.source_id,
-            "question_number": self.entry.question_number,
-            "title": self.entry.title,
-            "section": self.entry.section,
-            "attempts": self.attempts,
-            "mastery": round(self.mastery, 3),
-            "box": self.box,
-            "due_at": _iso(self.due_at) if self.due_at is not None else None,
-        }
-
-
-@dataclass
-class SectionProgress:
-    section: str
-    entries: int
-    seen: int
-    attempts: int
-    mastery: float
-    due: int
-
-    def to_json(self) -> dict:
-        return {
-            "section": self.section,
-            "entries": self.entries,
-            "seen": self.seen,
-            "attempts": self.attempts,
-            "mastery": round(self.mastery, 3),
-            "due": self.due,
-        }
-
-
-@dataclass
-class ProgressReport:
-    sections: list[SectionProgress]
-    due: list[EntryProgress]
-    attempts: int
-    mastery: float
-    notice: str | None = None
-    entries: list[EntryProgress] = field(default_factory=list)
-    feedback: dict[str, int] = field(default_factory=lambda: {"up": 0, "down": 0})
-
-    def to_json(self) -> dict:
-        doc = {
-            "sections": [s.to_json() for s in self.sections],
-            "attempts": self.attempts,
-            "mastery": round(self.mastery, 3),
-            "due": [p.to_json() for p in self.due],
-            "feedback": dict(self.feedback),
-        }
-        if self.notice:
-            doc["notice"] = self.notice
-        return doc
-
-    def to_text(self) -> str:
-        width = max((len(s.section) for s in self.sections), default=10)
-        lines = [f"{'section':<{width}}  mastery  seen  attempts  due"]
-        for s in self.sections:
-            lines.append(
-                f"{s.section:<{width}}  {s.mastery:7.0%}  {s.seen:>2}/{s.entries:<2} {s.attempts:>8}  {s.due:>3}"
-            )
-        lines.append(f"overall mastery {self.mastery:.0%} over {self.attempts} attempts")
-        if self.due:
-            lines.append("due for review: " + "; ".join(p.entry.label for p in self.due[:10]))
-        if self.feedback.get("up") or self.feedback.get("down"):
-            lines.append(f"answer feedback: {self.feedback['up']} thumbs up, {self.feedback['down']} thumbs down")
-        if self.notice:
-            lines.append(f"note: {self.notice}")
-        return "\n".join(lines)
 
 
 class ProgressStore:
@@ -217,14 +81,14 @@ class ProgressStore:
             try:
                 return self._write(self._conn, row, now)
             except sqlite3.Error as exc:
-                if _is_locked(exc) and not self._memory:
+                if is_locked(exc) and not self._memory:
                     self._wait_for_file(exc)
                     self.pending.append(("attempt", row))
                     return self._write(self._conn, row, now)
                 if self._memory:
                     raise
                 self._fall_back_to_memory(
-                    f"progress could not be saved to {self.path} ({_reason(exc)}); "
+                    f"progress could not be saved to {self.path} ({reason(exc)}); "
                     "this session's answers are kept in memory only"
                 )
                 return self._write(self._conn, row, now)
@@ -253,7 +117,7 @@ class ProgressStore:
         if rating not in (0, 1):
             raise ValueError(f"a rating is 0 (down) or 1 (up), not {rating!r}")
         row = (kind, (question or "")[:500], source_id or "", int(rating), self.clock())
-        insert = _FEEDBACK_INSERT
+        insert = FEEDBACK_INSERT
         with self._lock:
             self._save_pending()
             if self._waiting:
@@ -262,7 +126,7 @@ class ProgressStore:
                 with self._conn:
                     self._conn.execute(insert, row)
             except sqlite3.Error as exc:
-                if _is_locked(exc) and not self._memory:
+                if is_locked(exc) and not self._memory:
                     self._wait_for_file(exc)
                     self.pending.append(("feedback", row))
                     with self._conn:
@@ -271,7 +135,7 @@ class ProgressStore:
                 if self._memory:
                     raise
                 self._fall_back_to_memory(
-                    f"feedback could not be saved to {self.path} ({_reason(exc)}); kept in memory only"
+                    f"feedback could not be saved to {self.path} ({reason(exc)}); kept in memory only"
                 )
                 with self._conn:
                     self._conn.execute(insert, row)
@@ -376,7 +240,7 @@ class ProgressStore:
     def _wait_for_file(self, exc: BaseException) -> None:
         """The file is busy: keep the session in memory, and what it records waits for the file."""
         self._fall_back_to_memory(
-            f"the progress file {self.path} is busy ({_reason(exc)}); this session's answers are kept in memory "
+            f"the progress file {self.path} is busy ({reason(exc)}); this session's answers are kept in memory "
             "until it is free, then saved"
         )
         self._waiting = True
@@ -397,10 +261,10 @@ class ProgressStore:
                     self._write(self._conn, row, row[5])
                 else:
                     with self._conn:
-                        self._conn.execute(_FEEDBACK_INSERT, row)
+                        self._conn.execute(FEEDBACK_INSERT, row)
             except sqlite3.Error as exc:
-                if not _is_locked(exc):
-                    log.warning("a waiting answer could not be saved to %s (%s)", self.path, _reason(exc))
+                if not is_locked(exc):
+                    log.warning("a waiting answer could not be saved to %s (%s)", self.path, reason(exc))
                 conn.close()
                 self._conn = waiting_in_memory  # still busy: keep waiting, in memory
                 return
@@ -415,8 +279,8 @@ class ProgressStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
-                conn.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
-            conn.executescript(_FEEDBACK_SCHEMA)
+                conn.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            conn.executescript(FEEDBACK_SCHEMA)
             return conn
         except sqlite3.Error:
             return None
@@ -439,9 +303,7 @@ class ProgressStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout_s, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
-            self.problem = (
-                f"cannot open the progress file {self.path} ({_reason(exc)}); answers are kept in memory only"
-            )
+            self.problem = f"cannot open the progress file {self.path} ({reason(exc)}); answers are kept in memory only"
             return self._memory_connection()
         try:
             check = conn.execute("PRAGMA quick_check").fetchall()
@@ -453,18 +315,18 @@ class ProgressStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             if version == 0:
-                conn.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
-            conn.executescript(_FEEDBACK_SCHEMA)
+                conn.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            conn.executescript(FEEDBACK_SCHEMA)
         except sqlite3.Error as exc:
-            kind = "busy (another program is using it)" if _is_locked(exc) else "unreadable"
+            kind = "busy (another program is using it)" if is_locked(exc) else "unreadable"
             self.problem = (
-                f"the progress file {self.path} is {kind}: {_reason(exc)}. It was left untouched; "
+                f"the progress file {self.path} is {kind}: {reason(exc)}. It was left untouched; "
                 "this session's answers are kept in memory only"
             )
             log.warning(self.problem)
             memory = self._memory_connection()
-            if _is_locked(exc):
-                _copy_into(conn, memory)
+            if is_locked(exc):
+                copy_into(conn, memory)
                 self._waiting = True  # tried again on every write; what is recorded waits in `pending`
             conn.close()
             return memory
@@ -473,14 +335,14 @@ class ProgressStore:
     def _memory_connection(self) -> sqlite3.Connection:
         self._memory = True
         conn = sqlite3.connect(":memory:", check_same_thread=False)
-        conn.executescript(_SCHEMA + _FEEDBACK_SCHEMA)
+        conn.executescript(SCHEMA + FEEDBACK_SCHEMA)
         return conn
 
     def _fall_back_to_memory(self, problem: str) -> None:
         log.warning(problem)
         self.problem = problem
         memory = self._memory_connection()
-        _copy_into(self._conn, memory)
+        copy_into(self._conn, memory)
         try:
             self._conn.close()
         except sqlite3.Error:
@@ -488,55 +350,5 @@ class ProgressStore:
         self._conn = memory
 
 
-_FEEDBACK_INSERT = "INSERT INTO feedback (kind, question, source_id, rating, given_at) VALUES (?, ?, ?, ?, ?)"
-
-
 def open_progress(settings) -> ProgressStore:
     return ProgressStore(settings.progress_path)
-
-
-def next_box(box: int | None, score: float) -> int:
-    box = box or 1
-    if score >= PROMOTE_AT:
-        return min(box + 1, max(BOX_INTERVAL_DAYS))
-    if score < DEMOTE_BELOW:
-        return 1
-    return box
-
-
-def _copy_into(source: sqlite3.Connection, memory: sqlite3.Connection) -> None:
-    """Keep what the file already holds visible for this session, as far as it can be read."""
-    copies = (
-        (
-            "SELECT item_id, source_id, section, kind, score, answered_at FROM attempts",
-            "INSERT INTO attempts (item_id, source_id, section, kind, score, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
-        ),
-        (
-            "SELECT source_id, box, due_at, updated_at FROM schedule",
-            "INSERT OR REPLACE INTO schedule (source_id, box, due_at, updated_at) VALUES (?, ?, ?, ?)",
-        ),
-        (
-            "SELECT kind, question, source_id, rating, given_at FROM feedback",
-            "INSERT INTO feedback (kind, question, source_id, rating, given_at) VALUES (?, ?, ?, ?, ?)",
-        ),
-    )
-    for select, insert in copies:
-        try:
-            rows = source.execute(select).fetchall()
-        except sqlite3.Error:
-            continue
-        with memory:
-            memory.executemany(insert, rows)
-
-
-def _is_locked(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
-
-
-def _reason(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")

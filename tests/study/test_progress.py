@@ -15,7 +15,8 @@ import pytest
 
 from rag.entry import Entry
 from rag.study.grading import Grade
-from rag.study.progress import BOX_INTERVAL_DAYS, ProgressStore
+from rag.study.leitner import BOX_INTERVAL_DAYS
+from rag.study.progress import ProgressStore
 
 DAY = 86400.0
 REPO = Path(__file__).resolve().parents[2]
