@@ -15,7 +15,7 @@ reply is only usable when it has text and stopped on its own: empty, tool-call-o
 Timeouts in the SDK bound the *silence* between reads, so a server that drips a token every
 few seconds, or sends only SSE keep-alive comments, would never time out. Every call
 therefore carries a wall-clock deadline (`Settings.llm_deadline_s`) and a byte cap, checked
-by the HTTP transport on every read (`_GuardedTransport`): past either, the call fails,
+by the HTTP transport on every read (`rag.llm_transport`): past either, the call fails,
 whatever the server keeps sending. Settings that cannot work (a malformed base URL, a key
 with whitespace in it) are found once, when the `ChatLLM` is made: every call then fails
 at once with that one clear reason, so callers answer offline instead of crashing.
@@ -35,6 +35,7 @@ from pydantic import BaseModel, ValidationError
 
 from rag.config import Settings
 from rag.errors import UserFacingError
+from rag.llm_transport import DEADLINE_HEADER, OutOfTime, TooLong, guarded_transport, root_cause
 from rag.redact import install_log_redaction, redact
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,8 @@ LOCAL_PLACEHOLDER_KEY = "not-needed"  # local servers (Ollama, vLLM, llama.cpp) 
 TOTAL_BUDGET_S = 24.0  # all attempts of one call; leaves room for the offline answer within a minute
 CONNECT_TIMEOUT_S = 10.0
 MAX_REPLY_TOKENS = 1500  # asked of the model: an interview answer, a quiz or a verdict fits easily
-MAX_REPLY_BYTES = 512_000  # accepted from the server, whatever it sends (SSE framing included)
 MAX_REPLY_CHARS = 60_000  # of answer text
 RETRYABLE_STATUSES = {408, 409, 429}  # and every 5xx: what the SDK retries
-
-_DEADLINE_HEADER = "x-rag-call-deadline"  # read and removed by _GuardedTransport, never sent
 
 Schema = TypeVar("Schema", bound=BaseModel)
 
@@ -60,60 +58,6 @@ class LLMError(UserFacingError):
     """The model could not give a usable reply; `str()` is one key-free line."""
 
     status: int | None = None
-
-
-class _OutOfTime(Exception):
-    """The call's wall-clock deadline passed while the server was still sending (or silent)."""
-
-
-class _TooLong(Exception):
-    """The server sent more bytes than any usable reply needs."""
-
-
-def _guarded_transport():
-    """An HTTP transport that enforces each request's deadline and byte cap on every read."""
-    import httpx2
-
-    class _GuardedStream(httpx2.SyncByteStream):
-        def __init__(self, inner, deadline: float, max_bytes: int):
-            self.inner, self.deadline, self.max_bytes = inner, deadline, max_bytes
-
-        def __iter__(self):
-            received = 0
-            for piece in self.inner:
-                received += len(piece)
-                if received > self.max_bytes:
-                    raise _TooLong()
-                if time.monotonic() > self.deadline:
-                    raise _OutOfTime()
-                yield piece
-
-        def close(self) -> None:
-            self.inner.close()
-
-    class _GuardedTransport(httpx2.BaseTransport):
-        def __init__(self):
-            self.inner = httpx2.HTTPTransport()
-
-        def handle_request(self, request):
-            raw = request.headers.pop(_DEADLINE_HEADER, None)
-            if raw is None:
-                return self.inner.handle_request(request)
-            deadline = float(raw)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise _OutOfTime()
-            timeouts = dict(request.extensions.get("timeout") or {})
-            keys = timeouts or dict.fromkeys(("connect", "read", "write", "pool"))
-            request.extensions["timeout"] = {k: min(v, remaining) if v else remaining for k, v in keys.items()}
-            response = self.inner.handle_request(request)
-            response.stream = _GuardedStream(response.stream, deadline, MAX_REPLY_BYTES)
-            return response
-
-        def close(self) -> None:
-            self.inner.close()
-
-    return _GuardedTransport()
 
 
 def settings_problem(settings: Settings) -> str | None:
@@ -193,7 +137,7 @@ class ChatLLM:
                 base_url=self.base_url,
                 max_retries=self.max_retries,
                 timeout=openai.Timeout(self.attempt_timeout_s, connect=min(CONNECT_TIMEOUT_S, self.attempt_timeout_s)),
-                http_client=openai.DefaultHttpx2Client(transport=_guarded_transport()),
+                http_client=openai.DefaultHttpx2Client(transport=guarded_transport()),
                 default_query=self._default_query,
             )
         return self._client
@@ -203,7 +147,7 @@ class ChatLLM:
         if self.problem:
             raise LLMError(self.problem)
         kw.setdefault("max_tokens", MAX_REPLY_TOKENS)
-        headers = {**(kw.pop("extra_headers", None) or {}), _DEADLINE_HEADER: repr(deadline)}
+        headers = {**(kw.pop("extra_headers", None) or {}), DEADLINE_HEADER: repr(deadline)}
         return self.client().chat.completions.create(model=self.model, extra_headers=headers, **kw)
 
     def _deadline(self) -> float:
@@ -243,7 +187,7 @@ class ChatLLM:
                     if choice.finish_reason:
                         finish = choice.finish_reason
                 if time.monotonic() > deadline:
-                    raise _OutOfTime()
+                    raise OutOfTime()
             self._check_finish(finish, said_something)
         except LLMError:
             raise
@@ -340,11 +284,11 @@ class ChatLLM:
             if self.max_retries and retried and retryable
             else ""
         )
-        cause = _root_cause(exc)
-        if isinstance(cause, _OutOfTime):
+        cause = root_cause(exc)
+        if isinstance(cause, OutOfTime):
             error = LLMError(f"the model at {where} did not finish within the {self.deadline_s:.0f} s time limit")
             return error
-        if isinstance(cause, _TooLong):
+        if isinstance(cause, TooLong):
             return self._too_long()
         status = None
         if isinstance(exc, openai.APITimeoutError):
@@ -389,18 +333,6 @@ def make_llm(settings: Settings) -> ChatLLM | None:
     if not settings.llm_configured:
         return None
     return ChatLLM(settings)
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    """The first of our own deadline/size exceptions in the chain, else `exc` itself."""
-    seen = exc
-    for _ in range(8):
-        if isinstance(seen, (_OutOfTime, _TooLong)):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-        if seen is None:
-            break
-    return exc
 
 
 def _strip_fence(text: str) -> str:
