@@ -47,6 +47,7 @@ MISCONCEPTION_SIM = 0.85  # a piece this close to a bank claim (and closer than 
 MISCONCEPTION_MARGIN = 0.1
 SWAP_SIM = 0.55  # a piece naming point A this close to point B's content ...
 SWAP_MARGIN = 0.08  # ... and this much closer to B than to A binds B's properties to A
+OVERCLAIM_SIM = 0.4  # a sweeping sentence this close to some point is a claim about the entry
 SUBJECT_WORDS = 3  # a sentence is about the concept named in its first words
 SWAP_MIN_WORDS = 4  # names taken out, a sentence needs this many content words to say something about them
 MIN_CONTENT_WORDS = 2
@@ -64,6 +65,11 @@ _NEGATION = re.compile(
 _NEGATIVE_SENSE = re.compile(  # a source sentence with any of these may be paraphrased with a "don't" or "no"
     r"\b(?:never|not|no|without|avoid\w*|prevent\w*|reduc\w*|minimi\w*|minimal|instead|unlike|rather|"
     r"different|less|fewer|eliminat\w*|lack\w*|fail\w*|silent\w*|only|cannot|none|nothing)\b|n't\b",
+    re.IGNORECASE,
+)
+_OVERCLAIM = re.compile(  # sweeping words a myth is stated with ("is by definition better", "drift is a myth")
+    r"\b(?:always|basically|mostly|fully|by definition|myths?|guarantee[sd]?|unnecessary|overkill|pointless|"
+    r"no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|hurts?)\b",
     re.IGNORECASE,
 )
 _NO_LONGER = re.compile(r"\bno longer\b", re.IGNORECASE)
@@ -186,6 +192,19 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
             incorrect.setdefault(
                 piece.sentence, Claim(piece.sentence, _correction(points[i], matched), _source_sentence(points[i]))
             )
+    # a sweeping claim the source does not make: a word like "always", "by definition", "a myth", "no need"
+    source_words = " ".join(v for group in views for v in group).lower()
+    for k, piece in enumerate(pieces):
+        if false_piece[k] or piece.text != piece.sentence or best[k].max() < OVERCLAIM_SIM:
+            continue
+        words = {m.lower() for m in _OVERCLAIM.findall(piece.text)} - {w for w in _OVERCLAIM.findall(source_words)}
+        if words:
+            i = int(best[k].argmax())
+            false_piece[k] = True
+            source = _source_sentence(points[i])
+            correction = f"The source makes no such sweeping claim ({', '.join(sorted(words))}): {source}"
+            incorrect.setdefault(piece.sentence, Claim(piece.sentence, correction, source))
+
     # properties of one point bound to another: with the concepts' names taken out, the piece reads like another point
     names = [_name_words(p.label) for p in points]
     all_names = set().union(*names)

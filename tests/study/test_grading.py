@@ -576,6 +576,17 @@ def test_properties_of_two_strategies_swapped_are_a_wrong_claim(kb):
     assert any("Canary Deployment" in c.correction for c in graded.incorrect)
 
 
+def test_a_sweeping_claim_the_source_does_not_make_is_a_wrong_claim(kb):
+    entry = entry_of(kb, "q3")
+    myth = (
+        "Reproducibility mostly comes from using the same GPU model; once the hardware is fixed, training is fully "
+        "deterministic. Setting random seeds actually hurts reproducibility, so it's better to leave them unset."
+    )
+    graded = grade_reply(kb, entry, myth)
+    assert graded.incorrect and graded.score <= 0.1
+    assert "sweeping" in graded.incorrect[0].correction and graded.incorrect[0].source
+
+
 def test_a_misconception_from_the_study_bank_is_caught_with_its_correction(kb):
     entry = entry_of(kb, "q8")
     myth = Misconception(
