@@ -28,12 +28,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from rag.citations import MarkerFilter, parse_follow_ups, split_follow_ups, tidy
-from rag.corpus import Entry
+from rag.entry import Entry
 from rag.llm import ChatLLM, LLMError
 from rag.prompts import answer_messages, unusable_reply
 from rag.retrieval import Hit, normalise_query
+from rag.study.rubric import Point
 from rag.tutor.coach import Judgement, ReplyJudge
-from rag.tutor.composer import Extract, ExtractiveAnswerer, Point, points_or_blocks
+from rag.tutor.composer import Extract, ExtractiveAnswerer
+from rag.tutor.entry_text import points_or_blocks
 from rag.tutor.rewrite import is_narrative, standalone_question
 from rag.tutor.scope import ScopeDecision, ScopeGate
 

@@ -9,7 +9,7 @@ from rag.entry import Entry
 from rag.markdown_lists import ListItem, list_items
 from rag.study.rubric import Point, key_points_of, rubric_points
 from rag.text import clip, plain_text, split_sentences
-from rag.tutor.composer import points_of
+from rag.tutor.entry_text import points_of
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 

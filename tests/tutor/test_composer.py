@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rag.tutor.composer import question_parts
+from rag.tutor.question_parts import question_parts
 from rag.tutor.tutor import Tutor
 
 
