@@ -4,9 +4,10 @@ SQLite under `RAG_DATA_DIR` (`progress.sqlite3`), in WAL mode, one transaction p
 attempt (the attempt row and the entry's schedule together), so a crash loses at most the
 attempt being written and never leaves the two disagreeing.
 
-Leitner boxes, per entry: a good score (>= 0.8) moves the entry up a box, a poor one
-(< 0.5) back to box 1, anything between keeps it where it is; a box says how long until the
-entry is due again (box 1: now, then 1, 3, 7 and 21 days). Mastery of an entry is the mean
+Leitner boxes, per entry (`rag.study.leitner`): a strong answer (the grader's `GOOD_SCORE`)
+moves the entry up a box, a poor one (< 0.5) back to box 1, anything between keeps it
+where it is; a box says how long until the entry is due again (box 1: now, then 1, 3, 7 and
+21 days). Mastery of an entry is the mean
 of its last three scores; of a section, the mean over its entries with unseen ones counting
 0 (what you have not practised you have not mastered).
 
