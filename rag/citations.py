@@ -46,15 +46,10 @@ class MarkerFilter:
     def __init__(self, valid: set[int] | range):
         self.valid = set(valid)
         self.cited: list[int] = []
-        self.dropped: list[int] = []
         self._held = ""
         self._stopped = False
         self._tail = ""  # text after the follow-ups sentinel
         self.text = ""  # everything emitted so far
-
-    @property
-    def stopped(self) -> bool:
-        return self._stopped
 
     @property
     def after_sentinel(self) -> str:
@@ -99,8 +94,6 @@ class MarkerFilter:
                 kept.append(n)
                 if n not in self.cited:
                     self.cited.append(n)
-            else:
-                self.dropped.append(n)
         return "".join(f"[{n}]" for n in dict.fromkeys(kept))
 
 
