@@ -132,7 +132,7 @@ def test_sources_browse_filter_and_search(offline):
 
     at.selectbox(key="source_section").select("All sections").run()
     at.toggle(key="source_big_tech").set_value(False).run()
-    at.text_input(key="source_query").input("roll back to the previous model version").run()
+    at.text_input(key="source_query").input("how do we roll back a bad model release").run()
     assert at.main.expander[0].label.startswith("Q10 ")
     assert "best matches" in texts(at.main)
 
