@@ -48,6 +48,7 @@ MISCONCEPTION_MARGIN = 0.1
 SWAP_SIM = 0.55  # a piece naming point A this close to point B's content ...
 SWAP_MARGIN = 0.08  # ... and this much closer to B than to A binds B's properties to A
 OVERCLAIM_SIM = 0.4  # a sweeping sentence this close to some point is a claim about the entry
+OPPOSITE_SIM = 0.6  # a piece this close to a point's sentence that says the opposite in one word contradicts it
 SUBJECT_WORDS = 3  # a sentence is about the concept named in its first words
 SWAP_MIN_WORDS = 4  # names taken out, a sentence needs this many content words to say something about them
 MIN_CONTENT_WORDS = 2
@@ -72,6 +73,24 @@ _OVERCLAIM = re.compile(  # sweeping words a myth is stated with ("is by definit
     r"no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|hurts?)\b",
     re.IGNORECASE,
 )
+_OPPOSITES = [  # word groups that cannot both describe the same thing: a reply with one, its source with the other
+    (re.compile(rf"\b(?:{a})\b", re.IGNORECASE), re.compile(rf"\b(?:{b})\b", re.IGNORECASE))
+    for a, b in [
+        (r"increas\w*", r"decreas\w*"),
+        (r"gradual\w*|step by step|incremental\w*|progressive\w*", r"all at once|at once|all-at-once|in one go"),
+        (r"before", r"after"),
+        (r"always", r"never"),
+        (r"manual\w*|by hand", r"automat\w*"),
+        (r"batch\w*", r"real-time|realtime|streaming"),
+        (r"small\w*|subset|fraction", r"all|entire|every|whole"),
+        (r"optional", r"required|mandatory"),
+        (r"offline", r"online"),
+        (r"faster|quicker", r"slower"),
+        (r"higher", r"lower"),
+        (r"earl(?:y|ier)", r"lat(?:e|er)"),
+    ]
+]
+_CONTRAST = re.compile(r"\b(?:instead|rather|unlike|than|versus|vs|replac\w*|not|no|without|avoid\w*)\b|n't\b", re.I)
 _NO_LONGER = re.compile(r"\bno longer\b", re.IGNORECASE)
 _SCOPED_NEGATION = re.compile(
     r"^\s*(?:(?:so|and|also|just|simply|then)\s+)?(?:never|don't|do not|avoid|skip|there(?:'s| is) no need|no need)\b",
@@ -186,7 +205,12 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
         if sim < NEGATION_SIM:
             continue
         matched = views[i][j]
-        if piece.negated and not _NEGATIVE_SENSE.search(matched):
+        flipped = [
+            (i2, views[i2][j2]) for s2, i2, j2 in options if s2 >= OPPOSITE_SIM and _opposite(piece.text, views[i2][j2])
+        ]
+        if flipped:
+            i, matched = flipped[0]
+        if piece.negated and not _NEGATIVE_SENSE.search(matched) or flipped:
             false_piece[k] = True
             contradicted[i] = True
             incorrect.setdefault(
@@ -286,6 +310,17 @@ def _views(point: Point) -> list[str]:
 def _is_negated(text: str) -> bool:
     """An odd number of negations ("never ... without" is a positive statement); "no longer" is a change, not one."""
     return len(_NEGATION.findall(_NO_LONGER.sub("", text))) % 2 == 1
+
+
+def _opposite(piece: str, source: str) -> bool:
+    """Whether the piece says the opposite of its source sentence in one word ("all traffic" for "a small subset")."""
+    if _CONTRAST.search(piece):
+        return False  # "instead of by hand", "rather than all at once": the piece names the opposite to reject it
+    for one, other in _OPPOSITES:
+        for a, b in ((one, other), (other, one)):
+            if a.search(source) and not b.search(source) and b.search(piece) and not a.search(piece):
+                return True
+    return False
 
 
 def _name_words(label: str) -> set[str]:

@@ -587,6 +587,14 @@ def test_a_sweeping_claim_the_source_does_not_make_is_a_wrong_claim(kb):
     assert "sweeping" in graded.incorrect[0].correction and graded.incorrect[0].source
 
 
+def test_a_point_stated_with_its_opposite_word_is_a_wrong_claim(kb):
+    entry = entry_of(kb, "q16")
+    flipped = grade_reply(kb, entry, "Canary sends all live traffic to the new version in one go.")
+    faithful = grade_reply(kb, entry, "Canary sends a small share of live traffic to the new version first.")
+    assert flipped.incorrect and "small percentage" in flipped.incorrect[0].correction
+    assert not faithful.incorrect and faithful.score > flipped.score
+
+
 def test_a_misconception_from_the_study_bank_is_caught_with_its_correction(kb):
     entry = entry_of(kb, "q8")
     myth = Misconception(
