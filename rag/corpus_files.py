@@ -175,3 +175,25 @@ def read_markdown(path: Path) -> str:
     if _SECRET_LINE.search(text):
         raise CorpusFileError("it looks like a secrets file (a key, password or credentials in it); never indexed")
     return text
+
+
+def corpus_signature(corpus_dir: Path) -> tuple:
+    """What the corpus folder holds, cheaply: each safe `.md` file and the study bank beside it,
+    with size and mtime. Equal signatures mean nothing to re-read; costs a walk and a `stat` per file.
+
+    A process that keeps a parsed corpus (the app) compares it with the last one to notice
+    files another process added, changed or removed (`python -m rag index`, an editor).
+    """
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        return ()
+    paths, _ = corpus_files(corpus_dir)
+    banks = [bank for path in paths for bank in (path.with_name(path.stem + s) for s in STUDY_BANK_SUFFIXES)]
+    signature = []
+    for path in paths + [bank for bank in banks if bank.is_file()]:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        signature.append((str(path.relative_to(corpus_dir)), info.st_size, info.st_mtime_ns))
+    return tuple(sorted(signature))

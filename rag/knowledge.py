@@ -130,11 +130,17 @@ class KnowledgeBase:
                 llm=llm,
             )
             self.index_notice = None
+            self.reload()
+            return report
+
+    def reload(self) -> None:
+        """Forget the corpus, study bank, store and retriever held: the next use reads them again
+        (after an index run, or when the corpus folder changed under a long-lived process)."""
+        with self._lock:
             self._store = None
             self._retriever = None
             self._corpus = None
             self._study_bank = None
-            return report
 
     def ensure_index(self, progress: bool = True) -> IndexReport | None:
         """Index when the store is missing, stale or unreadable; None when it was already fresh.

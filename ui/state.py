@@ -96,13 +96,14 @@ def passages() -> int | None:
     return st.session_state.get("passages")
 
 
-def set_passages(count: int) -> None:
+def set_passages(count: int | None) -> None:
     st.session_state.passages = count
 
 
-def index_checked() -> bool:
-    return bool(st.session_state.get("index_checked"))
+def index_checked(corpus_signature: tuple) -> bool:
+    """Whether this session checked the index against the corpus folder as it is now."""
+    return st.session_state.get("index_checked") == corpus_signature
 
 
-def mark_index_checked() -> None:
-    st.session_state.index_checked = True
+def mark_index_checked(corpus_signature: tuple) -> None:
+    st.session_state.index_checked = corpus_signature
