@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.corpus import Entry
 from rag.embeddings import Embedder
+from rag.entry import Entry
 from rag.errors import UserFacingError
 from rag.glossary import Glossary
 from rag.lexical import LexicalIndex

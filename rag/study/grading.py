@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from pydantic import BaseModel, Field, field_validator
 
-from rag.corpus import Entry
+from rag.entry import Entry
 from rag.prompts import defuse
 from rag.study.assessment import MAX_REPLY_CHARS, Assessment, Claim, assess
 from rag.study.rubric import Point, rubric_points, split_sentences
