@@ -35,7 +35,8 @@ from filelock import FileLock
 from rag.llm import LLMError, make_llm
 from rag.study.quiz import make_quiz
 from rag.study_bank import StudyBank
-from rag.tutor.tutor import Conversation, Tutor
+from rag.tutor.conversation import Conversation
+from rag.tutor.tutor import Tutor
 
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 REPLY_SECONDS = 20  # generation time per reply, set in the served folder's generation config

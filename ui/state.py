@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 if TYPE_CHECKING:  # the tutor is imported when the chat first needs it, not to draw the frame
-    from rag.tutor.tutor import Answer, Conversation
+    from rag.tutor.answer import Answer
+    from rag.tutor.conversation import Conversation
 
 # Widget keys (a widget with a key keeps its value in session state under that key).
 PAGE = "page"
@@ -53,7 +54,7 @@ def messages() -> list[ChatMessage]:
 
 def conversation() -> Conversation:
     if "conversation" not in st.session_state:
-        from rag.tutor.tutor import Conversation
+        from rag.tutor.conversation import Conversation
 
         st.session_state.conversation = Conversation()
     return st.session_state.conversation

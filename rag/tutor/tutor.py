@@ -22,19 +22,25 @@ the source before the conversation moves on.
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
 from rag.citations import MarkerFilter, parse_follow_ups, split_follow_ups, tidy
 from rag.entry import Entry
 from rag.llm import ChatLLM, LLMError
 from rag.prompts import answer_messages, unusable_reply
 from rag.retrieval import Hit, normalise_query
-from rag.study.rubric import Point
+from rag.tutor.answer import Answer, AnswerStream, Citation, PendingCheck
 from rag.tutor.coach import Judgement, ReplyJudge
+from rag.tutor.coach_text import COACH_LINE, coach_question_in, judgement_text
 from rag.tutor.composer import Extract, ExtractiveAnswerer
+from rag.tutor.conversation import (
+    HISTORY_TURNS,
+    Conversation,
+    Turn,
+    coach_questions_asked,
+    needs_context,
+    prepare_question,
+)
 from rag.tutor.entry_text import points_or_blocks
 from rag.tutor.rewrite import is_narrative, standalone_question
 from rag.tutor.scope import ScopeDecision, ScopeGate
@@ -42,174 +48,8 @@ from rag.tutor.scope import ScopeDecision, ScopeGate
 log = logging.getLogger(__name__)
 
 STYLES = ("explain", "coach")
-HISTORY_TURNS = 3  # past exchanges the model sees
 MAX_LLM_SOURCES = 5
 FOLLOW_UPS = 3
-
-_UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
-_RUNS_OF_SPACE = re.compile(r"[ \t]+")
-_COACH_LINE = re.compile(r"^[ \t>*_#-]*coach question[*_ ]*:[*_ ]*(?P<q>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
-_DEPENDENT_START = re.compile(
-    r"^\s*(and|but|or|so|also|then|what about|how about|what if|why|how come|compared|versus|vs\.?|same|"
-    r"tell me more|more|elaborate|example|give me an example|can you expand|in what way)\b",
-    re.IGNORECASE,
-)
-_PRONOUNS = re.compile(
-    r"\b(it|its|it's|that|this|these|those|they|them|their|the former|the latter|the second one|the first one)\b",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class Citation:
-    marker: int
-    source_id: str
-    question_number: int | None
-    title: str
-    entry: Entry = field(repr=False, compare=False)
-
-    @classmethod
-    def of(cls, marker: int, entry: Entry) -> Citation:
-        return cls(marker, entry.source_id, entry.question_number, entry.title, entry)
-
-    def to_json(self) -> dict:
-        return {
-            "marker": self.marker,
-            "source_id": self.source_id,
-            "question_number": self.question_number,
-            "title": self.title,
-        }
-
-
-@dataclass
-class PendingCheck:
-    """A coach question waiting for the learner's reply, and what to judge it against."""
-
-    question: str
-    entry: Entry
-    points: list[Point]
-
-
-@dataclass
-class Answer:
-    answer: str
-    mode: str  # "llm" when a model wrote the text, "offline" otherwise (extract, refusal, fallback)
-    grounded: bool
-    citations: list[Citation] = field(default_factory=list)
-    follow_ups: list[str] = field(default_factory=list)
-    notice: str | None = None
-    style: str = "explain"
-    coach_question: str | None = None
-    question: str = ""  # the (standalone) question that was answered
-    check: PendingCheck | None = field(default=None, repr=False)
-
-    def to_json(self) -> dict:
-        doc = {
-            "answer": self.answer,
-            "mode": self.mode,
-            "grounded": self.grounded,
-            "citations": [c.to_json() for c in self.citations],
-            "follow_ups": list(self.follow_ups),
-        }
-        if self.coach_question:
-            doc["coach_question"] = self.coach_question
-        if self.notice:
-            doc["notice"] = self.notice
-        return doc
-
-    def to_text(self) -> str:
-        parts = [self.answer]
-        if self.citations:
-            parts.append(
-                "Sources:\n" + "\n".join(f"[{c.marker}] {c.entry.label} ({c.entry.section})" for c in self.citations)
-            )
-        if self.follow_ups:
-            lead = "You could ask next:" if self.grounded else "Closest topics I can explain:"
-            parts.append(lead + "\n" + "\n".join(f"- {q}" for q in self.follow_ups))
-        if self.notice:
-            parts.append(f"Note: {self.notice}")
-        return "\n\n".join(parts)
-
-
-class AnswerStream:
-    """Iterate for text deltas (once); `.answer` is the final Answer (it finishes the stream if needed)."""
-
-    def __init__(
-        self, pieces: Callable[[AnswerStream], Iterator[str]], on_done: Callable[[Answer], None] | None = None
-    ):
-        self._pieces = pieces(self)
-        self._on_done = on_done
-        self._answer: Answer | None = None
-        self._done = False
-        self.superseded = False  # True when the streamed text was cut short and `.answer.answer` replaces it
-
-    def __iter__(self) -> AnswerStream:
-        return self
-
-    def __next__(self) -> str:
-        if self._done:
-            raise StopIteration
-        try:
-            return next(self._pieces)
-        except StopIteration:
-            self._finish()
-            raise
-
-    @property
-    def answer(self) -> Answer:
-        for _ in self:
-            pass
-        return self._answer
-
-    def _finish(self) -> None:
-        self._done = True
-        if self._on_done is not None and self._answer is not None:
-            self._on_done(self._answer)
-
-
-@dataclass
-class Turn:
-    message: str  # what the learner typed
-    question: str  # the standalone question that was answered (or the coach question replied to)
-    answer: Answer
-    judged: bool = False  # the message was a reply to a coach question, and the answer its check
-
-
-@dataclass
-class Conversation:
-    turns: list[Turn] = field(default_factory=list)
-    pending: PendingCheck | None = None
-
-    def history(self, n: int = HISTORY_TURNS) -> list[tuple[str, str]]:
-        return [(t.question, t.answer.answer) for t in self.turns[-n:]]
-
-
-def prepare_question(text: str, max_chars: int) -> tuple[str, list[str]]:
-    """Printable, NFC-normalised text cut to `max_chars`; notices say what was changed."""
-    text = _SURROGATES.sub("\ufffd", text or "")
-    text = unicodedata.normalize("NFC", text)
-    text = _UNSAFE_CHARS.sub(" ", text)
-    text = _RUNS_OF_SPACE.sub(" ", text).strip()
-    notices: list[str] = []
-    if len(text) > max_chars:
-        original = len(text)
-        cut = text[:max_chars]
-        if " " in cut[max_chars // 2 :]:
-            cut = cut.rsplit(" ", 1)[0]
-        text = cut.rstrip()
-        notices.append(f"Your question was {original:,} characters long; only its first {len(text):,} were used.")
-    return text, notices
-
-
-def needs_context(message: str) -> bool:
-    """A message that leans on the previous turn: a connective start, a pronoun, or very few words."""
-    words = message.split()
-    return (
-        len(words) <= 3
-        or bool(_DEPENDENT_START.match(message))
-        or (len(words) <= 14 and bool(_PRONOUNS.search(message)))
-    )
 
 
 class Tutor:
@@ -254,7 +94,7 @@ class Tutor:
             notices.append("Instructions inside the question were ignored.")
             text = decision.query  # the model never sees them either
         past = [(t.question, t.answer.answer) for t in (history or [])[-HISTORY_TURNS:]]
-        asked = _coach_questions_asked(history or [])
+        asked = coach_questions_asked(history or [])
         rewrite = not standalone
         return AnswerStream(
             lambda stream: self._produce(stream, text, decision, style, past, notices, asked, rewrite), on_done
@@ -366,8 +206,8 @@ class Tutor:
         )
         if style == "coach":
             entry = citations[0].entry if citations else decision.hits[0].entry
-            coach_question = _coach_question_in(text)
-            match = list(_COACH_LINE.finditer(text))
+            coach_question = coach_question_in(text)
+            match = list(COACH_LINE.finditer(text))
             if match:  # one canonical form, so a UI can show the question apart
                 last = match[-1]
                 text = f"{text[: last.start()]}**Coach question:** {coach_question}{text[last.end() :]}".strip()
@@ -515,7 +355,7 @@ class Tutor:
             notices = notices + [judgement.notice]
         hits = self.kb.retriever.search(check.entry.title, k=FOLLOW_UPS + 1)
         stream._answer = Answer(
-            answer=_judgement_text(judgement),
+            answer=judgement_text(judgement),
             mode=judgement.mode,
             grounded=True,
             citations=[Citation.of(1, check.entry)],
@@ -525,41 +365,6 @@ class Tutor:
             question=check.question,
         )
         yield stream._answer.answer
-
-
-def _judgement_text(judgement: Judgement) -> str:
-    parts = [f"**Checked against the source [1]:** {judgement.feedback}"]
-    if judgement.covered:
-        parts.append("**You covered:** " + ", ".join(f"**{p.label}**" for p in judgement.covered) + " [1]")
-    if judgement.missed:
-        parts.append("**What the source adds:**\n" + "\n".join(_missed_line(p) for p in judgement.missed))
-    return "\n\n".join(p for p in parts if p)
-
-
-def _missed_line(point: Point) -> str:
-    text = " ".join(point.markdown.split())
-    if point.nested:
-        text += " " + "; ".join(" ".join(t.split()) for _, t in point.nested[:3])
-    if len(text) > 500:
-        text = text[:499].rsplit(" ", 1)[0] + "…"
-    return f"- {text} [1]"
-
-
-def _coach_questions_asked(history: list[Turn]) -> tuple[str, ...]:
-    """Every coach question of the conversation so far, oldest first."""
-    asked = [t.answer.coach_question for t in history if t.answer.coach_question]
-    asked += [t.question for t in history if t.judged]
-    return tuple(dict.fromkeys(asked))
-
-
-def _coach_question_in(text: str) -> str | None:
-    matches = list(_COACH_LINE.finditer(text))
-    if matches:
-        return matches[-1].group("q").strip().strip("*_").strip() or None
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if lines and lines[-1].endswith("?"):
-        return lines[-1].lstrip("-*> ").strip()
-    return None
 
 
 def _nearest_titles(hits: list[Hit], exclude: set[str], n: int = FOLLOW_UPS) -> list[str]:

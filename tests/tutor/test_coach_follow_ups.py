@@ -13,7 +13,8 @@ from conftest import REPO, make_settings
 
 from rag.llm import make_llm
 from rag.study.follow_ups import rewords
-from rag.tutor.tutor import Conversation, Tutor
+from rag.tutor.conversation import Conversation
+from rag.tutor.tutor import Tutor
 
 DRIFT = "How do you handle data drift in production?"
 Q8 = "mlops-interview-questions#q8"

@@ -18,7 +18,8 @@ from conftest import CORPUS, REPO, make_settings
 
 from rag.llm import make_llm
 from rag.study.rubric import rubric_points
-from rag.tutor.tutor import Conversation, Tutor, needs_context, prepare_question
+from rag.tutor.conversation import Conversation, needs_context, prepare_question
+from rag.tutor.tutor import Tutor
 
 FAKE_KEY = "sk-test-TUTORSECRET-0987654321"
 DRIFT = "How should I deal with data drift after my model is deployed?"
