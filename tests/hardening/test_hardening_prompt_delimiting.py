@@ -12,7 +12,7 @@ import pytest
 
 from rag.citations import FOLLOW_UPS_SENTINEL
 from rag.entry import Entry
-from rag.prompts import answer_messages, defuse, judge_messages, rewrite_messages
+from rag.prompts import answer_messages, defuse, rewrite_messages
 from rag.study.grading import rubric_messages
 from rag.study.llm_items import generation_messages
 from rag.study.rubric import rubric_points
@@ -49,7 +49,6 @@ def data_of(messages: list[dict]) -> str:
 BUILDERS = {
     "answer": lambda: answer_messages(HOSTILE, [ENTRY], history=[(HOSTILE, HOSTILE)]),
     "rewrite": lambda: rewrite_messages([(HOSTILE, HOSTILE)], HOSTILE),
-    "judge": lambda: judge_messages(HOSTILE, HOSTILE, ENTRY, [("Monitoring", HOSTILE)]),
     "quiz generation": lambda: generation_messages(ENTRY, 1, 1),
     "grading": lambda: rubric_messages(ENTRY, rubric_points(ENTRY), HOSTILE),
 }
