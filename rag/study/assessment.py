@@ -49,6 +49,9 @@ SWAP_SIM = 0.55  # a piece naming point A this close to point B's content ...
 SWAP_MARGIN = 0.08  # ... and this much closer to B than to A binds B's properties to A
 OVERCLAIM_SIM = 0.4  # a sweeping sentence this close to some point is a claim about the entry
 OPPOSITE_SIM = 0.6  # a piece this close to a point's sentence that says the opposite in one word contradicts it
+FEW_POINTS = 2  # an entry with this many points or fewer ...
+MIN_SUB_ITEMS = 3  # ... whose point has this many sentences (Setup, Process, Rollback, Pros, Cons) ...
+SUB_ITEM_SHARE = 0.7  # ... credits it in proportion to the share of them touched: covered from 0.42, partly from 0.21
 SUBJECT_WORDS = 3  # a sentence is about the concept named in its first words
 SWAP_MIN_WORDS = 4  # names taken out, a sentence needs this many content words to say something about them
 MIN_CONTENT_WORDS = 2
@@ -267,6 +270,18 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
     credit = np.minimum(on_point, beyond_question)
     credit[~substantive | false_piece] = 0.0
     credits = [float(credit[:, i].max()) for i in range(n)]
+    if n <= FEW_POINTS:  # each point is a whole answer of its own: full credit needs most of its sub-items
+        item_credit = np.minimum(
+            _ramp(sims_all, SIM_FLOOR, SIM_FULL), _ramp(sims_all - to_question[:, None], MARGIN_FLOOR, MARGIN_FULL)
+        )
+        item_credit[~substantive | false_piece] = 0.0
+        start = 0
+        for i, group in enumerate(views):
+            items = [start + j for j, v in enumerate(group) if v in _sub_items(points[i])]
+            start += len(group)
+            if len(items) >= MIN_SUB_ITEMS:
+                share = float((item_credit[:, items].max(axis=0) >= PARTIAL_AT).mean())
+                credits[i] = min(credits[i], share / SUB_ITEM_SHARE)
     related = [float(best[:, i].max()) for i in range(n)]
     return Assessment(credits, contradicted, related, list(incorrect.values()))
 
@@ -305,6 +320,12 @@ def _views(point: Point) -> list[str]:
     content = content_of(point)
     sentences = [s for s in split_sentences(content) if s != content]
     return list(dict.fromkeys([content, *sentences, *point.paraphrases]))
+
+
+def _sub_items(point: Point) -> set[str]:
+    """The sentences of a point's content (its sub-items), when it has several."""
+    content = content_of(point)
+    return {s for s in split_sentences(content) if s != content}
 
 
 def _is_negated(text: str) -> bool:

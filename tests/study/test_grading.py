@@ -595,6 +595,14 @@ def test_a_point_stated_with_its_opposite_word_is_a_wrong_claim(kb):
     assert not faithful.incorrect and faithful.score > flipped.score
 
 
+def test_on_an_entry_of_two_points_one_sub_item_each_is_partial_credit(kb):
+    entry = entry_of(kb, "q16")
+    thin = "Blue-green keeps two identical production environments. A canary gets a small percentage of live traffic."
+    graded = grade_reply(kb, entry, thin)
+    assert graded.partial and graded.score <= 0.75
+    assert grade_reply(kb, entry, entry.answer).score >= 0.9
+
+
 def test_a_misconception_from_the_study_bank_is_caught_with_its_correction(kb):
     entry = entry_of(kb, "q8")
     myth = Misconception(
