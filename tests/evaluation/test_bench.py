@@ -6,7 +6,9 @@ from conftest import make_settings
 
 from rag.cli import build_parser, main
 from rag.corpus import load_corpus
-from rag.evaluation.bench import estimate_synthetic_s, make_queries, run_bench
+from rag.evaluation.bench import run_bench
+from rag.evaluation.bench_queries import make_queries
+from rag.evaluation.bench_synthetic import estimate_synthetic_s
 
 
 def is_latency(value) -> bool:
