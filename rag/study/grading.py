@@ -4,9 +4,12 @@ A reply is checked offline first (`assessment.py`): each rubric point of the ent
 covered, partly covered, missed or contradicted, and false claims are listed with their
 correction and the source sentence. The score is one documented formula of those counts:
 
-    score = clamp((covered + 0.5 * partial) / expected - INCORRECT_COST * incorrect, 0, 1)
+    right = covered + 0.5 * partial
+    score = clamp(right / expected - INCORRECT_COST * incorrect, 0, 1), and at most right / (right + incorrect)
 
-where `expected` is how many points a full answer needs (`expected_points`: a good
+(a reply whose right content is drowned by false claims gets at most the share of its claims that are right:
+one covered point and one false claim on a one-point item is 0.5, not 0.75).
+`expected` is how many points a full answer needs (`expected_points`: a good
 interview answer does not list all 24 tools of Q27). The shown count, colour and words
 come from the same counts (`verdict`), so they always agree with the score.
 
@@ -112,10 +115,15 @@ def expected_points(n_points: int) -> int:
 
 
 def score_of(covered: int, partial: int, incorrect: int, expected: int) -> float:
-    """The one score: (covered + half the partly covered) over expected, less INCORRECT_COST per false claim."""
+    """The one score: (covered + half the partly covered) over expected, less INCORRECT_COST per false claim,
+    and never more than the share of the reply's claims that are right."""
     if expected <= 0:
         return 0.0
-    return float(min(1.0, max(0.0, min(1.0, (covered + 0.5 * partial) / expected) - INCORRECT_COST * incorrect)))
+    right = covered + 0.5 * partial
+    score = max(0.0, min(1.0, right / expected) - INCORRECT_COST * incorrect)
+    if incorrect:
+        score = min(score, right / (right + incorrect))
+    return float(min(1.0, score))
 
 
 def verdict(grade: Grade) -> Verdict:

@@ -672,6 +672,12 @@ def test_the_score_formula_is_documented_by_examples():
     assert score_of(covered=0, partial=0, incorrect=2, expected=5) == 0.0
 
 
+def test_right_content_drowned_by_false_claims_earns_at_most_the_share_of_right_claims():
+    assert score_of(covered=1, partial=0, incorrect=1, expected=1) == 0.5  # 0.75 by the cost alone
+    assert score_of(covered=1, partial=0, incorrect=3, expected=1) == 0.25
+    assert score_of(covered=8, partial=0, incorrect=1, expected=8) == 0.75  # the cost binds first
+
+
 @pytest.mark.parametrize("reply", ["", "   ", "\n\t"])
 def test_an_empty_reply_scores_zero_and_lists_every_point_as_missed(kb, reply):
     entry = entry_of(kb, "q8")
