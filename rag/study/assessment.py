@@ -20,7 +20,14 @@ A piece is a false claim, credits nothing and is listed, when it
   correction, the source sentence that refutes it and any point;
 * opens by naming one point's concept but, with the names taken out, reads like another
   point's content (two strategies, tools or drift types with their properties swapped:
-  "Blue-green is the gradual one: you send 5% of traffic ...").
+  "Blue-green is the gradual one: you send 5% of traffic ...");
+* is close to a point's sentence but says its opposite in one word ("all traffic at once"
+  where the source says "a small percentage ... gradually increase");
+* is a sweeping claim the points never make ("always", "by definition", "a myth", "no need",
+  "is enough" ...): the way myths are stated.
+
+On an entry of one or two points, each point is a whole answer (Setup, Process, Rollback,
+Pros, Cons), so a point's credit also follows the share of its sentences the reply touches.
 
 Thresholds were calibrated on `eval/grading_dev.jsonl` (method and figures in
 `eval/README.md`, "Grading").
