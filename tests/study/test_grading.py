@@ -904,7 +904,9 @@ def test_cli_grade_prints_the_contract_json(indexed_data_dir):
             "--source-id",
             PREFIX + "q16",
             "--reply",
-            "Blue-green deployment runs two identical environments and switches all the traffic at once.",
+            "Blue-green deployment runs two identical environments: the new version is tested on green while "
+            "blue serves live traffic, then all the traffic switches at once, "
+            "and rolling back means switching back to blue.",
             "--offline",
             "--json",
         ],
