@@ -11,6 +11,7 @@ import re
 _EMPHASIS = re.compile(r"[*_`]")
 _LINE_MARKER = re.compile(r"^\s*(?:[-+]|\d+[.)])\s+", re.MULTILINE)
 _SPACE = re.compile(r"\s+")
+_LAST_SPACE = re.compile(r"\s\S*$")
 
 
 def quote_key(text: str) -> str:
@@ -21,6 +22,7 @@ def quote_key(text: str) -> str:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+_ANY_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _INLINE_MARKUP = re.compile(r"\*\*|__|`|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -36,22 +38,51 @@ def plain_text(markdown: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+def split_at_sentence_ends(text: str, *, loose: bool = False) -> list[str]:
+    """`text` cut after each ".", "!" or "?" followed by spacing, nothing dropped or cleaned.
+
+    Strictly, the next sentence must start with a capital or a digit (maybe after a quote or
+    bracket), so "e.g. the" stays whole; `loose` cuts at every end mark, for the chunker, which
+    only needs pieces small enough to pack.
+    """
+    return (_ANY_SENTENCE_END if loose else _SENTENCE_END).split(text)
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences and lines of (Markdown or plain) text; a list item counts as a sentence."""
     out: list[str] = []
     for line in plain_text(text).splitlines():
-        for sentence in _SENTENCE_END.split(line):
+        for sentence in split_at_sentence_ends(line):
             sentence = sentence.strip(" -*\t")
             if len(sentence) >= 3 and any(c.isalnum() for c in sentence):
                 out.append(sentence)
     return out
 
 
-def clip(text: str, limit: int, ellipsis: str = "…") -> str:
-    """`text` (spacing collapsed) in at most `limit` characters, cut at a word, never mid-word."""
-    text = _SPACE.sub(" ", text).strip()
+def clip(text: str, limit: int, ellipsis: str = "…", *, flatten: bool = True) -> str:
+    """`text` in at most `limit` characters, cut at a word (never mid-word), ending in `ellipsis`.
+
+    `flatten` collapses all spacing to single spaces first; without it line breaks are kept,
+    for Markdown whose layout matters (a source quoted into a prompt).
+    """
+    text = _SPACE.sub(" ", text).strip() if flatten else text.strip()
     if len(text) <= limit:
         return text
-    room = text[: max(limit - len(ellipsis), 1) + 1]
-    cut = room.rsplit(" ", 1)[0] if " " in room else room[: max(limit - len(ellipsis), 1)]
-    return cut.rstrip(" ,;:-—") + ellipsis
+    room = max(limit - len(ellipsis), 1)
+    last_space = _LAST_SPACE.search(text[: room + 1])
+    cut = text[: last_space.start()] if last_space else text[:room]
+    return cut.rstrip(" \t\n,;:-—") + ellipsis
+
+
+def clip_words(text: str, limit: int) -> str:
+    """`text` in at most `limit` words, ending in "…" when cut (spacing kept when it fits)."""
+    words = text.split()
+    if len(words) <= limit:
+        return text.strip()
+    return " ".join(words[:limit]).rstrip(",;:") + "…"
+
+
+def short_label(text: str, words: int = 6) -> str:
+    """A name for a passage: its first `words` words on one line, "…" when there were more."""
+    parts = text.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
