@@ -24,13 +24,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.entry import Entry
+from rag.text import split_at_sentence_ends
 
 MODEL_WINDOW = 256
 SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 DEFAULT_CHUNK_TOKENS = 200
 
 _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def _pack(units: list[str], count: TokenCounter, budget: int) -> list[str]:
 def _split_to_fit(text: str, count: TokenCounter, budget: int) -> list[str]:
     if count(text) <= budget:
         return [text]
-    sentences = [s for s in _SENTENCE_END.split(text) if s]
+    sentences = [s for s in split_at_sentence_ends(text, loose=True) if s]
     if len(sentences) > 1:
         out: list[str] = []
         current = ""

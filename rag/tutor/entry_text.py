@@ -9,9 +9,8 @@ import re
 
 from rag.entry import Entry
 from rag.study.rubric import Point, key_points_of
-from rag.text import plain_text
+from rag.text import plain_text, split_at_sentence_ends
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 BOLD_MARKS = re.compile(r"\*\*|__")
 _SPACES = re.compile(r"\s+")
@@ -42,7 +41,7 @@ def lead_of(entry: Entry) -> str:
     text = " ".join(paragraph)
     if entry.key_points and text.startswith("**") and text.rstrip(":*").count("**") <= 2 and len(text) < 80:
         return ""  # a bold sub-heading, not a lead
-    sentences = _SENTENCE.split(text)
+    sentences = split_at_sentence_ends(text)
     lead = " ".join(sentences[:2])
     if len(lead) > LEAD_CHARS:
         lead = lead[:LEAD_CHARS].rsplit(" ", 1)[0] + "…"
@@ -65,7 +64,7 @@ def point_line(point: Point, words: int = POINT_WORDS) -> str:
     markdown = point.markdown or point.text
     lead = re.match(r"\s*\*\*(.+?)\*\*:?\s*(.*)", markdown, re.DOTALL)
     rest = lead.group(2) if lead else markdown
-    pieces = _SENTENCE.split(first_sentences(rest, 3)) + [
+    pieces = split_at_sentence_ends(first_sentences(rest, 3)) + [
         first_sentences(plain_text(text), 1) for _, text in point.nested
     ]
     sentence = ""
@@ -126,7 +125,7 @@ def _cite_block(block: str, marker: int) -> str:
 
 def first_sentences(text: str, n: int) -> str:
     flat = _SPACES.sub(" ", BOLD_MARKS.sub("", text)).strip()
-    return " ".join(_SENTENCE.split(flat)[:n])
+    return " ".join(split_at_sentence_ends(flat)[:n])
 
 
 def points_or_blocks(entry: Entry) -> list[Point]:
