@@ -37,6 +37,7 @@ from rag.config import Settings
 from rag.errors import UserFacingError
 from rag.llm_transport import DEADLINE_HEADER, OutOfTime, TooLong, guarded_transport, root_cause
 from rag.redact import install_log_redaction, redact
+from rag.text import clip
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ CONNECT_TIMEOUT_S = 10.0
 MAX_REPLY_TOKENS = 1500  # asked of the model: an interview answer, a quiz or a verdict fits easily
 MAX_REPLY_CHARS = 60_000  # of answer text
 RETRYABLE_STATUSES = {408, 409, 429}  # and every 5xx: what the SDK retries
+DETAIL_CHARS = 160  # of a provider's error message quoted to the user
 
 Schema = TypeVar("Schema", bound=BaseModel)
 
@@ -67,7 +69,7 @@ def settings_problem(settings: Settings) -> str | None:
             parts = urlsplit(settings.openai_base_url)
             parts.port  # noqa: B018 - raises on a bad port
         except ValueError as exc:
-            return f"OPENAI_BASE_URL is not a valid URL ({_short(str(exc), 60)}); fix it in .env or the environment"
+            return f"OPENAI_BASE_URL is not a valid URL ({clip(str(exc), 60)}); fix it in .env or the environment"
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return "OPENAI_BASE_URL must be an http:// or https:// URL with a host, like http://localhost:11434/v1"
     if settings.openai_api_key:
@@ -307,7 +309,7 @@ class ChatLLM:
             )
         elif isinstance(exc, openai.APIStatusError):
             status = exc.status_code
-            detail = _short(getattr(exc, "message", "") or "")
+            detail = clip(getattr(exc, "message", "") or "", DETAIL_CHARS)
             text = f"the model at {where} failed (HTTP {status}){retries}" + (
                 f": {detail}" if detail and status < 500 else ""
             )
@@ -319,7 +321,7 @@ class ChatLLM:
                 "check OPENAI_BASE_URL"
             )
         elif isinstance(exc, openai.APIError):
-            detail = _short(getattr(exc, "message", "") or str(exc))
+            detail = clip(getattr(exc, "message", "") or str(exc), DETAIL_CHARS)
             text = f"the model at {where} reported an error" + (f": {detail}" if detail else "")
         else:
             text = f"the model at {where} could not be used ({type(exc).__name__})"
@@ -346,9 +348,4 @@ def _first_problem(exc: ValidationError) -> str:
         return "invalid JSON"
     first = errors[0]
     where = ".".join(str(p) for p in first.get("loc", ())) or "reply"
-    return _short(f"{where}: {first.get('msg', 'invalid')}")
-
-
-def _short(text: str, limit: int = 160) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(f"{where}: {first.get('msg', 'invalid')}", DETAIL_CHARS)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from rag.citations import FOLLOW_UPS_SENTINEL
 from rag.entry import Entry
+from rag.text import clip
 
 MAX_SOURCE_CHARS = 3000
 MAX_HISTORY_ANSWER_CHARS = 700
@@ -122,7 +123,9 @@ def answer_messages(
     messages = [{"role": "system", "content": f"{SYSTEM_RULES}\n\n{STYLE_RULES.get(style, STYLE_RULES['explain'])}"}]
     for asked, answered in history:
         messages.append({"role": "user", "content": f"<question>\n{defuse(asked)}\n</question>"})
-        messages.append({"role": "assistant", "content": defuse(_clip(answered, MAX_HISTORY_ANSWER_CHARS))})
+        messages.append(
+            {"role": "assistant", "content": defuse(clip(answered, MAX_HISTORY_ANSWER_CHARS, flatten=False))}
+        )
     numbered = "\n\n".join(format_source(i, entry) for i, entry in enumerate(sources, start=1))
     messages.append(
         {
@@ -142,7 +145,7 @@ def rewrite_messages(history: Sequence[tuple[str, str]], message: str) -> list[d
     lines = []
     for asked, answered in history:
         lines.append(f"Learner: {defuse(asked)}")
-        lines.append(f"Tutor: {defuse(_clip(answered, 300))}")
+        lines.append(f"Tutor: {defuse(clip(answered, 300, flatten=False))}")
     return [
         {"role": "system", "content": REWRITE_SYSTEM},
         {
@@ -159,15 +162,8 @@ def rewrite_messages(history: Sequence[tuple[str, str]], message: str) -> list[d
 def generation_messages(entry: Entry) -> list[dict]:
     """Alternates and glossary terms for one entry of a user's notes (`rag.generated_bank`)."""
     title = defuse(entry.label).replace('"', "'")
+    answer = defuse(clip(entry.answer, MAX_SOURCE_CHARS, flatten=False))
     return [
         {"role": "system", "content": GENERATION_SYSTEM},
-        {
-            "role": "user",
-            "content": f'<entry title="{title}">\n{defuse(_clip(entry.answer, MAX_SOURCE_CHARS))}\n</entry>',
-        },
+        {"role": "user", "content": f'<entry title="{title}">\n{answer}\n</entry>'},
     ]
-
-
-def _clip(text: str, limit: int) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -18,8 +18,9 @@ from pydantic import BaseModel, Field, model_validator
 
 from rag.entry import Entry
 from rag.prompts import defuse
-from rag.study.quiz_items import N_CHOICES, Quiz, QuizItem, clip_chars, gives_key_away, new_item, norm
+from rag.study.quiz_items import N_CHOICES, Quiz, QuizItem, gives_key_away, new_item, norm
 from rag.study.rubric import plain_text, rubric_points, split_sentences
+from rag.text import clip
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ class LLMItemWriter:
         item = new_item(entry, "llm-mcq", digest, generated.question)
         item.choices, item.answer, item.origin = choices, choices.index(right_text), "llm"
         best = evidence[int(np.argmax(vectors @ self.kb.embedder.embed_query(right_text)))]
-        item.explanation = f'The source says: "{clip_chars(best, 300)}"'
+        item.explanation = f'The source says: "{clip(best, 300)}"'
         return item
 
 

@@ -31,7 +31,6 @@ from rag.study.quiz_items import (
     N_CHOICES,
     OPEN_STYLES,
     QuizItem,
-    clip_chars,
     content_stems,
     distinctive_words,
     gives_key_away,
@@ -41,6 +40,7 @@ from rag.study.quiz_items import (
 from rag.study.rubric import Point, plain_text, rubric_points, split_sentences
 from rag.study.topics import Topic
 from rag.study_bank import quoted_in
+from rag.text import clip
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ class ItemBuilder:
             item.quote, item.quote_source_id = mcq.source, mcq.source_id or entry.source_id
             quoted = self.by_id.get(item.quote_source_id)
             where = f" (from {quoted.label})" if quoted is not None and quoted.source_id != entry.source_id else ""
-            item.explanation = f'{mcq.explanation} The source{where}: "{clip_chars(mcq.source, 400)}"'
+            item.explanation = f'{mcq.explanation} The source{where}: "{clip(mcq.source, 400)}"'
             return item
         return None
 
@@ -178,7 +178,7 @@ class ItemBuilder:
             item = new_item(entry, "concept", _slug(point.label), stem)
             item.choices, item.answer, item.difficulty = choices, answer, "apply"
             item.quote, item.quote_source_id = quote, entry.source_id
-            item.explanation = f'That is "{point.label}". The source: "{clip_chars(quote, 400)}"'
+            item.explanation = f'That is "{point.label}". The source: "{clip(quote, 400)}"'
             return item
         return None
 

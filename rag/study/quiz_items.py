@@ -120,9 +120,3 @@ def new_item(entry: Entry, style: str, variant: str, prompt: str) -> QuizItem:
 
 def norm(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower().replace("&", " and ")).split())
-
-
-def clip_chars(text: str, limit: int) -> str:
-    """`text` (spacing collapsed) in at most `limit` characters, cut at a character, with "…"."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
