@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from rag.entry import Entry
 from rag.markdown_lists import ListItem
-from rag.text import plain_text, split_sentences
+from rag.text import plain_text, short_label, split_sentences
 
 __all__ = ["Point", "rubric_points", "key_points_of", "plain_text", "split_sentences"]
 
@@ -129,13 +129,13 @@ def _block_rubric(entry: Entry) -> list[Point]:
     blocks = _blocks(entry.answer)
     if len(blocks) < 2:
         sentences = split_sentences(entry.answer)
-        return [Point(label=_short_label(s), text=s, markdown=s) for s in sentences] or [
+        return [Point(label=short_label(s, 8), text=s, markdown=s) for s in sentences] or [
             Point(entry.title, entry.title)
         ]
     points = []
     for block in blocks:
         lead = _BOLD_LEAD.match(block)
-        label = lead.group("label").strip() if lead else _short_label(plain_text(block))
+        label = lead.group("label").strip() if lead else short_label(plain_text(block), 8)
         points.append(Point(label=label, text=plain_text(block)[:MAX_POINT_CHARS], markdown=block))
     return points
 
@@ -154,9 +154,3 @@ def _blocks(markdown: str) -> list[str]:
     if carry:
         blocks.append(carry)
     return blocks
-
-
-def _short_label(sentence: str, words: int = 8) -> str:
-    parts = sentence.split()
-    label = " ".join(parts[:words])
-    return label + ("…" if len(parts) > words else "")

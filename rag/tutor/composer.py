@@ -19,9 +19,9 @@ from rag.embeddings import Embedder
 from rag.entry import Entry
 from rag.retrieval import Hit, HybridRetriever
 from rag.study.rubric import Point
+from rag.text import clip_words
 from rag.tutor.entry_text import (
     POINT_WORDS,
-    clip_words,
     count_words,
     first_sentences,
     lead_of,

@@ -9,7 +9,7 @@ import re
 
 from rag.entry import Entry
 from rag.study.rubric import Point, key_points_of
-from rag.text import plain_text, split_at_sentence_ends
+from rag.text import clip_words, plain_text, short_label, split_at_sentence_ends
 
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 BOLD_MARKS = re.compile(r"\*\*|__")
@@ -97,13 +97,6 @@ def count_words(text: str) -> int:
     return len(text.split())
 
 
-def clip_words(text: str, limit: int) -> str:
-    words = text.split()
-    if len(words) <= limit:
-        return text.strip()
-    return " ".join(words[:limit]).rstrip(",;:") + "…"
-
-
 def plain_answer(entry: Entry, marker: int, limit: int) -> str:
     """An entry without key points: its answer, cut at a block boundary, each block cited."""
     blocks = [b.strip() for b in re.split(r"\n\s*\n", entry.answer) if b.strip()]
@@ -142,12 +135,6 @@ def points_or_blocks(entry: Entry) -> list[Point]:
             merged.append(block)
     result = []
     for i, block in enumerate(merged):
-        label = _bold_label(block) or _short_label(block)
+        label = _bold_label(block) or short_label(BOLD_MARKS.sub("", block))
         result.append(Point(label, plain_text(block), block, index=-1 - i))
     return result
-
-
-def _short_label(text: str, words: int = 6) -> str:
-    plain = _SPACES.sub(" ", BOLD_MARKS.sub("", text)).strip()
-    head = plain.split(" ")
-    return " ".join(head[:words]) + ("…" if len(head) > words else "")
