@@ -9,7 +9,7 @@ import re
 
 from rag.entry import Entry
 from rag.study.rubric import Point, key_points_of
-from rag.text import clip_words, plain_text, short_label, split_at_sentence_ends
+from rag.text import clip, clip_words, plain_text, short_label, split_at_sentence_ends
 
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 BOLD_MARKS = re.compile(r"\*\*|__")
@@ -42,10 +42,7 @@ def lead_of(entry: Entry) -> str:
     if entry.key_points and text.startswith("**") and text.rstrip(":*").count("**") <= 2 and len(text) < 80:
         return ""  # a bold sub-heading, not a lead
     sentences = split_at_sentence_ends(text)
-    lead = " ".join(sentences[:2])
-    if len(lead) > LEAD_CHARS:
-        lead = lead[:LEAD_CHARS].rsplit(" ", 1)[0] + "…"
-    return lead
+    return clip(" ".join(sentences[:2]), LEAD_CHARS)
 
 
 def summary_of(entry: Entry) -> str:
