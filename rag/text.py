@@ -23,7 +23,7 @@ def quote_key(text: str) -> str:
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 _ANY_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")  # a bullet or "1." / "1)" opening a line
 _INLINE_MARKUP = re.compile(r"\*\*|__|`|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
@@ -31,7 +31,7 @@ _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 def plain_text(markdown: str) -> str:
     """Markdown -> plain text: links to their words, no list markers, bold, italics or code ticks."""
     text = _LINK.sub(r"\1", markdown)
-    lines = [_LIST_MARKER.sub("", line) for line in text.splitlines()]
+    lines = [LIST_MARKER.sub("", line) for line in text.splitlines()]
     text = "\n".join(lines)
     text = re.sub(r"\s+\*\s+(?=\*\*)", " ", text)  # nested list markers flattened into one line
     text = _INLINE_MARKUP.sub("", text)

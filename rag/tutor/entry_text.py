@@ -9,9 +9,8 @@ import re
 
 from rag.entry import Entry
 from rag.study.rubric import Point, key_points_of
-from rag.text import clip, clip_words, plain_text, short_label, split_at_sentence_ends
+from rag.text import LIST_MARKER, clip, clip_words, plain_text, short_label, split_at_sentence_ends
 
-_LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 BOLD_MARKS = re.compile(r"\*\*|__")
 _SPACES = re.compile(r"\s+")
 LEAD_CHARS = 420  # a lead longer than this is cut at a word
@@ -34,7 +33,7 @@ def lead_of(entry: Entry) -> str:
     """The answer's opening paragraph (before its first list), at most two sentences."""
     paragraph: list[str] = []
     for line in entry.answer.splitlines():
-        if _LIST_LINE.match(line) or (not line.strip() and paragraph):
+        if LIST_MARKER.match(line) or (not line.strip() and paragraph):
             break
         if line.strip():
             paragraph.append(line.strip())
@@ -48,9 +47,9 @@ def lead_of(entry: Entry) -> str:
 def summary_of(entry: Entry) -> str:
     """The entry's closing paragraph when it follows the answer's list (its summary), else ""."""
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", entry.answer) if p.strip()]
-    if len(paragraphs) < 2 or not entry.items or _LIST_LINE.match(paragraphs[-1]):
+    if len(paragraphs) < 2 or not entry.items or LIST_MARKER.match(paragraphs[-1]):
         return ""
-    if not any(_LIST_LINE.match(p) for p in paragraphs[:-1]):
+    if not any(LIST_MARKER.match(p) for p in paragraphs[:-1]):
         return ""
     return _SPACES.sub(" ", paragraphs[-1])
 
