@@ -27,6 +27,7 @@ from markdown_it import MarkdownIt
 
 from rag.entry import Entry, Origin
 from rag.redact import redact
+from rag.text import clip
 
 OFFLINE_STATUS = "Offline tutor: set OPENAI_API_KEY or OPENAI_BASE_URL for LLM answers"
 
@@ -244,8 +245,7 @@ def choices_markdown(choices: list[str], answer: int | None, chosen: int | None)
 
 def one_line(text: str, limit: int = 90) -> str:
     """Whitespace collapsed and cut at a word boundary, for labels."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return clip(text, limit)
 
 
 def backend_status(settings, llm=None) -> str:

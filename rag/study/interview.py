@@ -28,6 +28,7 @@ from rag.study.follow_ups import check_text, grade_follow_up
 from rag.study.grading import Grade, grade_reply
 from rag.study.rubric import rubric_points
 from rag.study.topics import TopicNotCovered, resolve_topic
+from rag.text import clip
 
 DIFFICULTIES = ("easy", "medium", "hard")
 FOLLOW_UP_ORDER = {"easy": (), "medium": ("depth", "trade-off", "failure"), "hard": ("trade-off", "failure", "depth")}
@@ -63,7 +64,7 @@ class InterviewQuestion:
             return "\n".join(f"- {check}" for check in self.follow_up.checks)
         points = rubric_points(self.entry)
         text = "\n".join(f"- {' '.join(p.text.split())}" for p in points) or self.entry.answer
-        return text if len(text) <= MODEL_ANSWER_CHARS else text[: MODEL_ANSWER_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        return clip(text, MODEL_ANSWER_CHARS, flatten=False)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from rag.study.rubric import Point
+from rag.text import clip
 from rag.tutor.coach import Judgement
 
 COACH_LINE = re.compile(r"^[ \t>*_#-]*coach question[*_ ]*:[*_ ]*(?P<q>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -33,6 +34,4 @@ def _missed_line(point: Point) -> str:
     text = " ".join(point.markdown.split())
     if point.nested:
         text += " " + "; ".join(" ".join(t.split()) for _, t in point.nested[:3])
-    if len(text) > 500:
-        text = text[:499].rsplit(" ", 1)[0] + "…"
-    return f"- {text} [1]"
+    return f"- {clip(text, 500)} [1]"
