@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,14 @@ def fake_llm():
         yield server
     finally:
         server.close()
+
+
+def run_rag(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m rag ARGS` in a new process on `data_dir`, offline (no key, no base URL)."""
+    env = {**os.environ, "RAG_DATA_DIR": str(data_dir), "OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "rag", *args], capture_output=True, text=True, cwd=REPO, env=env, timeout=300
+    )
 
 
 def make_settings(data_dir: Path, corpus_dir: Path = CORPUS, **overrides) -> Settings:

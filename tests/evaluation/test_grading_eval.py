@@ -9,12 +9,10 @@ check (eval/grading_check.jsonl, never tuned on) are in eval/README.md, "Grading
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_rag
 
 from rag.errors import InvalidRequest
 from rag.evaluation.grading import evaluate_grading, load_replies
@@ -55,15 +53,7 @@ def test_eval_grading_prints_the_contract_json(tmp_path, indexed_data_dir):
     ]
     replies = tmp_path / "replies.jsonl"
     replies.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
-    env = {**os.environ, "RAG_DATA_DIR": str(indexed_data_dir), "OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}
-    result = subprocess.run(
-        [sys.executable, "-m", "rag", "eval", "grading", "--replies", str(replies), "--offline", "--json"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=300,
-    )
+    result = run_rag(indexed_data_dir, "eval", "grading", "--replies", str(replies), "--offline", "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert {"n", "kinds", "ordered", "agreement"} <= set(doc)

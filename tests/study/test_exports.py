@@ -4,15 +4,13 @@ citations, and thumbs up/down stored in the progress database and counted by `pr
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import run_rag
 
 from rag.errors import InvalidRequest
 from rag.study.exports import anki_notes, chat_transcript_markdown, write_anki_deck
@@ -68,15 +66,7 @@ def test_a_deck_file_must_end_in_apkg(kb, tmp_path):
 
 def test_cli_export_anki_prints_path_and_notes(indexed_data_dir, tmp_path):
     out = tmp_path / "deck.apkg"
-    env = {**os.environ, "RAG_DATA_DIR": str(indexed_data_dir), "OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}
-    result = subprocess.run(
-        [sys.executable, "-m", "rag", "export", "anki", "--out", str(out), "--topic", "drift", "--json"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=300,
-    )
+    result = run_rag(indexed_data_dir, "export", "anki", "--out", str(out), "--topic", "drift", "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["path"] == str(out) and doc["notes"] == notes_in(out, tmp_path) >= 3

@@ -4,14 +4,12 @@ is corrupt or busy is reported and left untouched while the session goes on in m
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import run_rag
 
 from rag.entry import Entry
 from rag.study.grading import Grade
@@ -227,15 +225,7 @@ def test_cli_progress_prints_mastery_per_section(fresh_data_dir):
     store = ProgressStore(fresh_data_dir / "progress.sqlite3")
     store.record(item_for(q8), graded(1.0, q8))
     store.close()
-    env = {**os.environ, "RAG_DATA_DIR": str(fresh_data_dir), "OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}
-    result = subprocess.run(
-        [sys.executable, "-m", "rag", "progress", "--json"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=300,
-    )
+    result = run_rag(fresh_data_dir, "progress", "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     sections = {s["section"]: s for s in doc["sections"]}

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from conftest import make_settings, run_rag
 
 from rag.knowledge import KnowledgeBase
 from rag.llm import ChatLLM
@@ -410,27 +410,8 @@ def test_the_terminal_quiz_stops_on_q_or_end_of_input(kb, tmp_path):
 
 
 def test_cli_quiz_prints_the_contract_json(indexed_data_dir):
-    env = {**os.environ, "RAG_DATA_DIR": str(indexed_data_dir), "OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rag",
-            "quiz",
-            "--topic",
-            "model management",
-            "-n",
-            "4",
-            "--seed",
-            "5",
-            "--offline",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=300,
+    result = run_rag(
+        indexed_data_dir, "quiz", "--topic", "model management", "-n", "4", "--seed", "5", "--offline", "--json"
     )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)

@@ -5,11 +5,8 @@ own follow-up is kept only when it does not reword the question just asked."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-from conftest import REPO, make_settings
+from conftest import make_settings, run_rag
 
 from rag.llm import make_llm
 from rag.study.follow_ups import rewords
@@ -72,15 +69,7 @@ def test_a_new_model_follow_up_is_kept_and_tied_to_the_points_it_asks_about(kb, 
 
 
 def test_cli_ask_in_coach_mode_names_the_coach_question(indexed_data_dir):
-    env = {**os.environ, "RAG_DATA_DIR": str(indexed_data_dir), "OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}
-    result = subprocess.run(
-        [sys.executable, "-m", "rag", "ask", DRIFT, "--mode", "coach", "--offline", "--json"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=300,
-    )
+    result = run_rag(indexed_data_dir, "ask", DRIFT, "--mode", "coach", "--offline", "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["coach_question"] and doc["coach_question"] != DRIFT
