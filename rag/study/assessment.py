@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.study.claim_cues import NEGATION, NEGATIVE_SENSE, SCOPED_NEGATION, is_negated, opposite, sweeping_words
 from rag.study.rubric import Point
 from rag.text import split_sentences
 
@@ -62,50 +63,13 @@ SUB_ITEM_SHARE = 0.7  # ... credits it in proportion to the share of them touche
 SUBJECT_WORDS = 3  # a sentence is about the concept named in its first words
 SWAP_MIN_WORDS = 4  # names taken out, a sentence needs this many content words to say something about them
 MIN_CONTENT_WORDS = 2
+MIN_CLAIM_WORDS = 4  # a shorter sentence names a term ("Differential privacy."), it claims nothing
 MAX_REPLY_CHARS = 6000
 MAX_PIECES = 150
 MIN_CLAUSE_WORDS = 3
 
 _CLAUSE = re.compile(r"\s*(?:[,;:()]|\s-\s|\s—\s)\s*|\s+(?:and|or|so|then|but|while|which|because)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*")
-_NEGATION = re.compile(
-    r"\b(?:never|not|no|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|won't|shouldn't|can't|cannot|"
-    r"without|avoid|avoids|avoiding|skip|skips|skipping|unnecessary|nothing|neither|nor|none)\b|n't\b",
-    re.IGNORECASE,
-)
-_NEGATIVE_SENSE = re.compile(  # a source sentence with any of these may be paraphrased with a "don't" or "no"
-    r"\b(?:never|not|no|without|avoid\w*|prevent\w*|reduc\w*|minimi\w*|minimal|instead|unlike|rather|"
-    r"different|less|fewer|eliminat\w*|lack\w*|fail\w*|silent\w*|only|cannot|none|nothing)\b|n't\b",
-    re.IGNORECASE,
-)
-_OVERCLAIM = re.compile(  # sweeping words a myth is stated with ("is by definition better", "drift is a myth")
-    r"\b(?:always|basically|mostly|fully|by definition|myths?|guarantee[sd]?|unnecessary|overkill|pointless|"
-    r"no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|hurts?)\b",
-    re.IGNORECASE,
-)
-_OPPOSITES = [  # word groups that cannot both describe the same thing: a reply with one, its source with the other
-    (re.compile(rf"\b(?:{a})\b", re.IGNORECASE), re.compile(rf"\b(?:{b})\b", re.IGNORECASE))
-    for a, b in [
-        (r"increas\w*", r"decreas\w*"),
-        (r"gradual\w*|step by step|incremental\w*|progressive\w*", r"all at once|at once|all-at-once|in one go"),
-        (r"before", r"after"),
-        (r"always", r"never"),
-        (r"manual\w*|by hand", r"automat\w*"),
-        (r"batch\w*", r"real-time|realtime|streaming"),
-        (r"small\w*|subset|fraction", r"all|entire|every|whole"),
-        (r"optional", r"required|mandatory"),
-        (r"offline", r"online"),
-        (r"faster|quicker", r"slower"),
-        (r"higher", r"lower"),
-        (r"earl(?:y|ier)", r"lat(?:e|er)"),
-    ]
-]
-_CONTRAST = re.compile(r"\b(?:instead|rather|unlike|than|versus|vs|replac\w*|not|no|without|avoid\w*)\b|n't\b", re.I)
-_NO_LONGER = re.compile(r"\bno longer\b", re.IGNORECASE)
-_SCOPED_NEGATION = re.compile(
-    r"^\s*(?:(?:so|and|also|just|simply|then)\s+)?(?:never|don't|do not|avoid|skip|there(?:'s| is) no need|no need)\b",
-    re.IGNORECASE,
-)
 _GENERIC = frozenset(  # words of the field every answer uses: never the name of one point's concept
     "data model models ml deployment deploy training train test testing tests pipeline pipelines automation "
     "monitoring management platform platforms service services metrics system systems production".split()
@@ -183,7 +147,9 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
     best = np.stack([block.max(axis=1) for block in per_point], axis=1)  # pieces x points
 
     label_words = {w for point in points for w in _words(point.label)}
-    substantive = np.array([len(_content_words(p.text) - label_words) >= MIN_CONTENT_WORDS for p in pieces])
+    substantive = np.array(
+        [len(_content_words(p.text) - label_words) >= MIN_CONTENT_WORDS and _claims(p.sentence) for p in pieces]
+    )
     false_piece = np.zeros(len(pieces), dtype=bool)
     contradicted = [False] * n
     incorrect: dict[str, Claim] = {}
@@ -216,22 +182,22 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
             continue
         matched = views[i][j]
         flipped = [
-            (i2, views[i2][j2]) for s2, i2, j2 in options if s2 >= OPPOSITE_SIM and _opposite(piece.text, views[i2][j2])
+            (i2, views[i2][j2]) for s2, i2, j2 in options if s2 >= OPPOSITE_SIM and opposite(piece.text, views[i2][j2])
         ]
         if flipped:
             i, matched = flipped[0]
-        if piece.negated and not _NEGATIVE_SENSE.search(matched) or flipped:
+        if piece.negated and not NEGATIVE_SENSE.search(matched) or flipped:
             false_piece[k] = True
             contradicted[i] = True
             incorrect.setdefault(
                 piece.sentence, Claim(piece.sentence, _correction(points[i], matched), _source_sentence(points[i]))
             )
-    # a sweeping claim the source does not make: a word like "always", "by definition", "a myth", "no need"
+    # a sweeping claim the source does not make: "is basically", "always", "by definition", "a myth", "no need"
     source_words = " ".join(v for group in views for v in group).lower()
     for k, piece in enumerate(pieces):
         if false_piece[k] or piece.text != piece.sentence or best[k].max() < OVERCLAIM_SIM:
             continue
-        words = {m.lower() for m in _OVERCLAIM.findall(piece.text)} - {w for w in _OVERCLAIM.findall(source_words)}
+        words = {w for w in sweeping_words(piece.text) if w not in source_words}
         if words:
             i = int(best[k].argmax())
             false_piece[k] = True
@@ -240,7 +206,7 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
             incorrect.setdefault(piece.sentence, Claim(piece.sentence, correction, source))
 
     # properties of one point bound to another: with the concepts' names taken out, the piece reads like another point
-    names = [_name_words(p.label) for p in points]
+    names = _distinct_names(points)
     all_names = set().union(*names)
     candidates = [
         (k, named[0])
@@ -302,12 +268,12 @@ def reply_pieces(reply: str) -> list[_Piece]:
     text = (reply or "")[:MAX_REPLY_CHARS]
     pieces: dict[str, _Piece] = {}
     for sentence in split_sentences(text):
-        scoped = bool(_SCOPED_NEGATION.match(sentence))
+        scoped = bool(SCOPED_NEGATION.match(sentence))
         clauses = [c for c in _CLAUSE.split(sentence) if c and len(c.split()) >= MIN_CLAUSE_WORDS]
-        pieces.setdefault(sentence, _Piece(sentence, sentence, _is_negated(sentence), len(clauses) > 1))
+        pieces.setdefault(sentence, _Piece(sentence, sentence, is_negated(sentence), len(clauses) > 1))
         if len(clauses) > 1:
             for clause in clauses:
-                negated = _is_negated(clause) or (scoped and not _NEGATION.search(clause))
+                negated = is_negated(clause) or (scoped and not NEGATION.search(clause))
                 pieces.setdefault(clause, _Piece(clause, sentence, negated))
     return list(pieces.values())[:MAX_PIECES]
 
@@ -335,25 +301,23 @@ def _sub_items(point: Point) -> set[str]:
     return {s for s in split_sentences(content) if s != content}
 
 
-def _is_negated(text: str) -> bool:
-    """An odd number of negations ("never ... without" is a positive statement); "no longer" is a change, not one."""
-    return len(_NEGATION.findall(_NO_LONGER.sub("", text))) % 2 == 1
-
-
-def _opposite(piece: str, source: str) -> bool:
-    """Whether the piece says the opposite of its source sentence in one word ("all traffic" for "a small subset")."""
-    if _CONTRAST.search(piece):
-        return False  # "instead of by hand", "rather than all at once": the piece names the opposite to reject it
-    for one, other in _OPPOSITES:
-        for a, b in ((one, other), (other, one)):
-            if a.search(source) and not b.search(source) and b.search(piece) and not a.search(piece):
-                return True
-    return False
-
-
 def _name_words(label: str) -> set[str]:
     """The words that name a point's concept: its label's words, field-generic ones aside ("blue-green", "canary")."""
     return {w for w in _split_words(label) if len(w) > 2 and w not in _GENERIC and w not in _STOPWORDS}
+
+
+def _claims(sentence: str) -> bool:
+    return len(sentence.split()) >= MIN_CLAIM_WORDS
+
+
+def _distinct_names(points: list[Point]) -> list[set[str]]:
+    """Each point's name words, or none when another point's name contains them all: "MLflow Models" is
+    named by "mlflow" alone ("models" is generic), which all four MLflow components carry."""
+    names = [_name_words(p.label) for p in points]
+    return [
+        set() if any(j != i and name <= other for j, other in enumerate(names)) else name
+        for i, name in enumerate(names)
+    ]
 
 
 def _split_words(text: str) -> set[str]:

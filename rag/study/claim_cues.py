@@ -1,0 +1,125 @@
+"""The wording of a false claim: negation, sweeping reductions, and one word said the other way round.
+
+Sentence embeddings place "never version datasets" next to "version datasets", so the
+polarity of a claim is read from its words. Each cue here was chosen on the calibration
+replies (`eval/grading_dev.jsonl`, `eval/grading_dev2.jsonl`) for the way myths are
+stated, against the harmless uses of the same words in correct answers:
+
+* a negation ("never", "don't", "skip", "left out", "out of scope"), but not a negated
+  harm ("without downtime", "without clashing"), a widening ("not only", "not just") or a
+  change ("no longer");
+* a sweeping reduction of a concept ("MLOps is basically DevOps", "a registry is just an S3
+  bucket", "drift only matters for deep learning", "monitoring is mainly paperwork"), but
+  not the speaker's own practice ("I always know which version", "you must always pin") nor
+  an instruction ("Always encrypt data at rest"), a hedge ("almost always") or a
+  simplicity claim ("rolling back is just switching traffic");
+* one word of a pair that cannot describe the same thing ("all traffic at once" where the
+  source says "gradually").
+"""
+
+from __future__ import annotations
+
+import re
+
+NEGATION = re.compile(
+    r"\b(?:never|not|no|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|won't|shouldn't|can't|cannot|"
+    r"without|avoid|avoids|avoiding|skip|skips|skipping|unnecessary|nothing|neither|nor|none|"
+    r"left out|leave out|leaves out|leaving out|out of scope|omit|omits|omitted)\b|n't\b",
+    re.IGNORECASE,
+)
+_HARMLESS_NEGATION = re.compile(  # negations that state something positive
+    r"\bno longer\b|\bnot (?:only|just|merely)\b|\bno matter\b|\bnever (?:been )?easier\b|"
+    r"\bwithout (?:\w+ ){0,2}?(?:clash\w*|conflict\w*|break\w*|fail\w*|error\w*|downtime|interrupt\w*|disrupt\w*|"
+    r"interfer\w*|affect\w*|impact\w*|risk\w*|los\w*|hurt\w*|harm\w*|slow\w*|bottleneck\w*|drift\w*|"
+    r"depend\w* on|manual\w*|guesswork|surprises?|issues?|problems?|redeploy\w*|retrain\w*|touch\w*|chang\w*)\b",
+    re.IGNORECASE,
+)
+NEGATIVE_SENSE = re.compile(  # a source sentence with any of these may be paraphrased with a "don't" or "no"
+    r"\b(?:never|not|no|without|avoid\w*|prevent\w*|reduc\w*|minimi\w*|minimal|instead|unlike|rather|"
+    r"different|less|fewer|eliminat\w*|lack\w*|fail\w*|silent\w*|only|cannot|none|nothing)\b|n't\b",
+    re.IGNORECASE,
+)
+SCOPED_NEGATION = re.compile(  # a sentence that opens with a negation passes it to all its clauses
+    r"^\s*(?:(?:so|and|also|just|simply|then)\s+)?(?:never|don't|do not|avoid|skip|there(?:'s| is) no need|no need)\b",
+    re.IGNORECASE,
+)
+_SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is then read in its clause
+    r"\b(?:always|basically|mostly|mainly|merely|purely|essentially|by definition|myths?|guaranteed|"
+    r"unnecessary|overkill|pointless|obsolete|irrelevant|wasted effort|waste of time|nothing to do with|"
+    r"immune to|no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|hurts?)\b",
+    re.IGNORECASE,
+)
+_REDUCTION = re.compile(  # "is just an S3 bucket", "is only for plotting", "only matters for deep learning"
+    r"\b(?:is|are|was|were|'s|means|mean)\s+(?:basically\s+|really\s+)?(?:just|only|simply)\s+(?!\w+ing\b)|"
+    r"\bonly\s+(?:matters?|happens?|applies|apply|needs?|covers?|contains?|holds?|runs?|builds?|cares?|"
+    r"deals?|concerns?|affects?|tracks?|stores?|checks?|measures?)\b(?!\s+(?:if|when|once|after|until)\b)|"
+    r"\bmatters?\s+only\b",
+    re.IGNORECASE,
+)
+_SPEAKER = re.compile(  # the speaker's own practice or advice: "I always", "you must always", "we basically"
+    r"\b(?:i|we|you|i'd|we'd|you'd|i'm|we're|you're|i've|we've|you've|i'll|we'll|you'll|let's|one)\b",
+    re.IGNORECASE,
+)
+_HEDGE = re.compile(r"\b(?:almost|nearly|not|isn't|aren't|virtually)\s*$", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s|\b(?:and|or|so|but|because|since|while|which|then)\b", re.IGNORECASE)
+
+OPPOSITES = [  # word groups that cannot both describe the same thing: a reply with one, its source with the other
+    (re.compile(rf"\b(?:{a})\b", re.IGNORECASE), re.compile(rf"\b(?:{b})\b", re.IGNORECASE))
+    for a, b in [
+        (r"increas\w*", r"decreas\w*"),
+        (r"gradual\w*|step by step|incremental\w*|progressive\w*", r"all at once|at once|all-at-once|in one go"),
+        (r"before", r"after"),
+        (r"always", r"never"),
+        (r"manual\w*|by hand", r"automat\w*"),
+        (r"batch\w*", r"real-time|realtime|streaming"),
+        (r"small\w*|subset|fraction", r"all|entire|every|whole"),
+        (r"optional", r"required|mandatory"),
+        (r"offline", r"online"),
+        (r"faster|quicker", r"slower"),
+        (r"higher", r"lower"),
+        (r"earl(?:y|ier)", r"lat(?:e|er)"),
+    ]
+]
+_CONTRAST = re.compile(r"\b(?:instead|rather|unlike|than|versus|vs|replac\w*|not|no|without|avoid\w*)\b|n't\b", re.I)
+
+
+def is_negated(text: str) -> bool:
+    """An odd number of negations ("never ... without" is a positive statement), harmless ones aside."""
+    return len(NEGATION.findall(_HARMLESS_NEGATION.sub(" ", text))) % 2 == 1
+
+
+def sweeping_words(sentence: str) -> set[str]:
+    """The sweeping words of a sentence that make a claim about a concept (lower case).
+
+    An occurrence counts when its clause has no first or second person before it (the
+    speaker's practice), does not open the clause (an instruction or a fragment: "Always
+    encrypt", "Mostly encryption") and is not hedged ("almost always").
+    """
+    found: set[str] = set()
+    for match in _SWEEPING.finditer(sentence):
+        if _claims_about_concept(sentence, match.start()):
+            found.add(match.group(0).lower())
+    for match in _REDUCTION.finditer(sentence):
+        if _claims_about_concept(sentence, match.start(), opens_ok=True):
+            found.add(" ".join(match.group(0).lower().split()))
+    return found
+
+
+def _claims_about_concept(sentence: str, start: int, opens_ok: bool = False) -> bool:
+    before = sentence[:start]
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    clause_before = before[breaks[-1].end() :] if breaks else before
+    if _SPEAKER.search(clause_before) or _HEDGE.search(clause_before):
+        return False
+    return opens_ok or bool(clause_before.strip())
+
+
+def opposite(piece: str, source: str) -> bool:
+    """Whether the piece says the opposite of its source sentence in one word ("all traffic" for "a small subset")."""
+    if _CONTRAST.search(piece):
+        return False  # "instead of by hand", "rather than all at once": the piece names the opposite to reject it
+    for one, other in OPPOSITES:
+        for a, b in ((one, other), (other, one)):
+            if a.search(source) and not b.search(source) and b.search(piece) and not a.search(piece):
+                return True
+    return False
