@@ -4,8 +4,9 @@ A reply is read as pieces (its sentences, and their clauses of three words or mo
 one-line reply often packs several points). Every piece is compared by embedding
 similarity with every point's *content*: the point's text without its bold label, its
 sentences, and the study bank's paraphrases of it. The label is never matched on its own,
-and a piece made only of point labels and filler words is not a claim ("Monitoring.
-Detection. Diagnosis." covers nothing).
+a piece made only of point labels and filler words is not a claim ("Monitoring.
+Detection. Diagnosis." covers nothing), nor is a sentence under four words ("Differential
+privacy.") or one that says the speaker does not know ("I couldn't explain the kinds of drift").
 
 A piece credits a point when it is close to the point *and* closer to the point than to
 the question: a reply that restates the question is about as similar to every point as a
@@ -18,19 +19,23 @@ A piece is a false claim, credits nothing and is listed, when it
   "prevent", "reduce", "instead" ..., which a faithful paraphrase may turn into "don't");
 * matches one of the study bank's misconceptions for the entry closely, and better than its
   correction, the source sentence that refutes it and any point;
-* opens by naming one point's concept but, with the names taken out, reads like another
-  point's content (two strategies, tools or drift types with their properties swapped:
-  "Blue-green is the gradual one: you send 5% of traffic ...");
+* opens by naming one point's concept (by its name, acronym or product name, see
+  `concept_names.py`) but, with the names taken out, reads like another point's content (two
+  strategies, tools or drift types with their properties swapped: "Blue-green is the gradual
+  one: you send 5% of traffic ...", "CD is where the unit tests run"), or joins two points'
+  names with a copula the source never joins them with ("SageMaker is IBM's product");
 * is close to a point's sentence but says its opposite in one word ("all traffic at once"
   where the source says "a small percentage ... gradually increase");
-* is a sweeping claim the points never make ("always", "by definition", "a myth", "no need",
-  "is enough" ...): the way myths are stated.
+* is a sweeping claim about a concept the points never make ("is basically", "is just an S3
+  bucket", "only matters for", "by definition", "a myth", "no need" ...): the way myths are
+  stated; the speaker's own practice, an instruction and a hedge are not ("we always know
+  which inputs", "Always encrypt", "almost always cheaper"). The cues are in `claim_cues.py`.
 
 On an entry of one or two points, each point is a whole answer (Setup, Process, Rollback,
 Pros, Cons), so a point's credit also follows the share of its sentences the reply touches.
 
-Thresholds were calibrated on `eval/grading_dev.jsonl` (method and figures in
-`eval/README.md`, "Grading").
+Thresholds were calibrated on `eval/grading_dev.jsonl` and the cues on `eval/grading_dev2.jsonl`
+(a second author); method and figures, with the held-out sets, in `eval/README.md`, "Grading".
 """
 
 from __future__ import annotations
@@ -40,7 +45,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.study.claim_cues import NEGATION, NEGATIVE_SENSE, SCOPED_NEGATION, is_negated, opposite, sweeping_words
+from rag.study.claim_cues import (
+    NEGATION,
+    NEGATIVE_SENSE,
+    SCOPED_NEGATION,
+    is_negated,
+    opposite,
+    professes_ignorance,
+    sweeping_words,
+)
+from rag.study.concept_names import STOPWORDS, concept_names, without
 from rag.study.rubric import Point
 from rag.text import split_sentences
 
@@ -60,7 +74,6 @@ OPPOSITE_SIM = 0.6  # a piece this close to a point's sentence that says the opp
 FEW_POINTS = 2  # an entry with this many points or fewer ...
 MIN_SUB_ITEMS = 3  # ... whose point has this many sentences (Setup, Process, Rollback, Pros, Cons) ...
 SUB_ITEM_SHARE = 0.7  # ... credits it in proportion to the share of them touched: covered from 0.42, partly from 0.21
-SUBJECT_WORDS = 3  # a sentence is about the concept named in its first words
 SWAP_MIN_WORDS = 4  # names taken out, a sentence needs this many content words to say something about them
 MIN_CONTENT_WORDS = 2
 MIN_CLAIM_WORDS = 4  # a shorter sentence names a term ("Differential privacy."), it claims nothing
@@ -70,16 +83,6 @@ MIN_CLAUSE_WORDS = 3
 
 _CLAUSE = re.compile(r"\s*(?:[,;:()]|\s-\s|\s—\s)\s*|\s+(?:and|or|so|then|but|while|which|because)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*")
-_GENERIC = frozenset(  # words of the field every answer uses: never the name of one point's concept
-    "data model models ml deployment deploy training train test testing tests pipeline pipelines automation "
-    "monitoring management platform platforms service services metrics system systems production".split()
-)
-_STOPWORDS = frozenset(
-    "a an the and or of to in on for with by as at from is are be been being it its this that these those "
-    "you your we our they their i my me he she his her them us do does did can could should would will "
-    "so then than also just very more most some any all each every which what when where how why who "
-    "into over about up out if but not no".split()
-)
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,12 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
 
     label_words = {w for point in points for w in _words(point.label)}
     substantive = np.array(
-        [len(_content_words(p.text) - label_words) >= MIN_CONTENT_WORDS and _claims(p.sentence) for p in pieces]
+        [
+            len(_content_words(p.text) - label_words) >= MIN_CONTENT_WORDS
+            and _claims(p.sentence)
+            and not professes_ignorance(p.sentence)
+            for p in pieces
+        ]
     )
     false_piece = np.zeros(len(pieces), dtype=bool)
     contradicted = [False] * n
@@ -206,34 +214,12 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
             incorrect.setdefault(piece.sentence, Claim(piece.sentence, correction, source))
 
     # properties of one point bound to another: with the concepts' names taken out, the piece reads like another point
-    names = _distinct_names(points)
-    all_names = set().union(*names)
-    candidates = [
-        (k, named[0])
-        for k, piece in enumerate(pieces)
-        if not false_piece[k] and piece.text == piece.sentence
-        for named in [[i for i in range(n) if _opens_with(piece.text, names[i])]]
-        if len(named) == 1 and n > 1 and len(_content_words(_without(piece.text, all_names))) >= SWAP_MIN_WORDS
-    ]
-    if candidates:
-        neutral_views = [[_without(v, all_names) for v in group] for group in views]
-        neutral_vectors = np.asarray(corpus_vectors([v for group in neutral_views for v in group]))
-        neutral_pieces = np.asarray(embedder.embed([_without(pieces[k].text, all_names) for k, _ in candidates]))
-        sims = neutral_pieces @ neutral_vectors.T
-        for row, (k, a) in enumerate(candidates):
-            per, start = [], 0
-            for group in neutral_views:
-                per.append(float(sims[row, start : start + len(group)].max()))
-                start += len(group)
-            b = int(np.argmax(per))
-            if b == a or _opens_with(pieces[k].text, names[b]) or names[b] <= _split_words(pieces[k].text):
-                continue
-            if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN:
-                false_piece[k] = True
-                contradicted[a] = True
-                source = _source_sentence(points[a])
-                correction = f"That describes {points[b].label}, not {points[a].label}. {source}"
-                incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, source))
+    for k, a, b in _swapped(embedder, corpus_vectors, points, views, pieces, false_piece):
+        false_piece[k] = True
+        contradicted[a] = True
+        source = _source_sentence(points[a])
+        correction = f"That describes {points[b].label}, not {points[a].label}. {source}"
+        incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, source))
 
     for k, piece in enumerate(pieces):  # a sentence with a false claim in it credits nothing, clause by clause
         if piece.sentence in incorrect:
@@ -245,7 +231,8 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
     credits = [float(credit[:, i].max()) for i in range(n)]
     if n <= FEW_POINTS:  # each point is a whole answer of its own: full credit needs most of its sub-items
         item_credit = np.minimum(
-            _ramp(sims_all, SIM_FLOOR, SIM_FULL), _ramp(sims_all - to_question[:, None], MARGIN_FLOOR, MARGIN_FULL)
+            _ramp(sims_all, SIM_FLOOR, SIM_FULL),
+            _ramp(sims_all - to_question[:, None], MARGIN_FLOOR, MARGIN_FULL),
         )
         item_credit[~substantive | false_piece] = 0.0
         start = 0
@@ -257,6 +244,50 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
                 credits[i] = min(credits[i], share / SUB_ITEM_SHARE)
     related = [float(best[:, i].max()) for i in range(n)]
     return Assessment(credits, contradicted, related, list(incorrect.values()))
+
+
+def _swapped(embedder, corpus_vectors, points, views, pieces, false_piece) -> list[tuple[int, int, int]]:
+    """(piece, named point, point it describes) for each piece that binds one point's properties to another.
+
+    A clause that names one point in its first words is read with all names taken out: when it
+    is then closer to another point's content than to its own, by SWAP_MARGIN, it describes that
+    other point. A clause that joins two points' names by a copula the source never joins them
+    with ("AWS's offering is Vertex AI") says one is the other.
+    """
+    n = len(points)
+    if n < 2:
+        return []
+    names = concept_names([p.label for p in points], " ".join(v for group in views for v in group))
+    all_words = names.all_words()
+    found: list[tuple[int, int, int]] = []
+    candidates = []
+    for k, piece in enumerate(pieces):
+        if false_piece[k]:
+            continue
+        pair = names.bound(piece.text)
+        if pair and not any(set(pair) <= names.named_in(v) for group in views for v in group):
+            found.append((k, pair[0], pair[1]))
+            continue
+        named = names.named_by_subject(piece.text)
+        if len(named) == 1 and len(_content_words(without(piece.text, all_words))) >= SWAP_MIN_WORDS:
+            candidates.append((k, named[0]))
+    if not candidates:
+        return found
+    neutral_views = [[without(v, all_words) for v in group] for group in views]
+    neutral_vectors = np.asarray(corpus_vectors([v for group in neutral_views for v in group]))
+    neutral_pieces = np.asarray(embedder.embed([without(pieces[k].text, all_words) for k, _ in candidates]))
+    sims = neutral_pieces @ neutral_vectors.T
+    for row, (k, a) in enumerate(candidates):
+        per, start = [], 0
+        for group in neutral_views:
+            per.append(float(sims[row, start : start + len(group)].max()))
+            start += len(group)
+        b = int(np.argmax(per))
+        if b == a or b in names.named_in(pieces[k].text):
+            continue
+        if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN:
+            found.append((k, a, b))
+    return found
 
 
 def reply_pieces(reply: str) -> list[_Piece]:
@@ -301,36 +332,8 @@ def _sub_items(point: Point) -> set[str]:
     return {s for s in split_sentences(content) if s != content}
 
 
-def _name_words(label: str) -> set[str]:
-    """The words that name a point's concept: its label's words, field-generic ones aside ("blue-green", "canary")."""
-    return {w for w in _split_words(label) if len(w) > 2 and w not in _GENERIC and w not in _STOPWORDS}
-
-
 def _claims(sentence: str) -> bool:
     return len(sentence.split()) >= MIN_CLAIM_WORDS
-
-
-def _distinct_names(points: list[Point]) -> list[set[str]]:
-    """Each point's name words, or none when another point's name contains them all: "MLflow Models" is
-    named by "mlflow" alone ("models" is generic), which all four MLflow components carry."""
-    names = [_name_words(p.label) for p in points]
-    return [
-        set() if any(j != i and name <= other for j, other in enumerate(names)) else name
-        for i, name in enumerate(names)
-    ]
-
-
-def _split_words(text: str) -> set[str]:
-    return {part for w in _content_words(text) for part in (w, *w.split("-"))}
-
-
-def _opens_with(sentence: str, name: set[str]) -> bool:
-    """Whether a sentence opens by naming the concept ("Blue-green is the gradual one ..."): it is about it."""
-    return bool(name) and name <= _split_words(" ".join(sentence.split()[:SUBJECT_WORDS]))
-
-
-def _without(text: str, names: set[str]) -> str:
-    return " ".join(w for w in text.split() if w.lower().strip(".,;:()'\"") not in names)
 
 
 def _correction(point: Point, matched: str) -> str:
@@ -347,7 +350,7 @@ def _words(text: str) -> set[str]:
 
 
 def _content_words(text: str) -> set[str]:
-    return {w for w in _words(text) if w not in _STOPWORDS and len(w) > 1}
+    return {w for w in _words(text) if w not in STOPWORDS and len(w) > 1}
 
 
 def _ramp(x, low: float, high: float):

@@ -13,6 +13,8 @@ stated, against the harmless uses of the same words in correct answers:
   not the speaker's own practice ("I always know which version", "you must always pin") nor
   an instruction ("Always encrypt data at rest"), a hedge ("almost always") or a
   simplicity claim ("rolling back is just switching traffic");
+* a profession of ignorance ("I honestly couldn't explain the kinds of drift") names a topic
+  without stating anything about it;
 * one word of a pair that cannot describe the same thing ("all traffic at once" where the
   source says "gradually").
 """
@@ -50,10 +52,16 @@ _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is t
     re.IGNORECASE,
 )
 _REDUCTION = re.compile(  # "is just an S3 bucket", "is only for plotting", "only matters for deep learning"
-    r"\b(?:is|are|was|were|'s|means|mean)\s+(?:basically\s+|really\s+)?(?:just|only|simply)\s+(?!\w+ing\b)|"
+    r"\b(?:is|are|was|were|'s|means|mean)\s+(?:basically\s+|really\s+)?(?:just|only|simply)\s+(?!\w+ing\b|as\b)|"
     r"\bonly\s+(?:matters?|happens?|applies|apply|needs?|covers?|contains?|holds?|runs?|builds?|cares?|"
     r"deals?|concerns?|affects?|tracks?|stores?|checks?|measures?)\b(?!\s+(?:if|when|once|after|until)\b)|"
     r"\bmatters?\s+only\b",
+    re.IGNORECASE,
+)
+_IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no idea": the speaker states nothing
+    r"\b(?:i|i'm|i've|we)\b[^.]{0,40}?\b(?:don't|do not|didn't|can't|cannot|couldn't|haven't|have not|am not|"
+    r"'m not|never)\s+(?:\w+\s+)?(?:know|sure|remember|recall|explain|tell|familiar|understand|had to)\b|"
+    r"\b(?:no idea|not (?:really |entirely |quite )?sure|no clue|i'd guess|i would guess)\b",
     re.IGNORECASE,
 )
 _SPEAKER = re.compile(  # the speaker's own practice or advice: "I always", "you must always", "we basically"
@@ -69,7 +77,6 @@ OPPOSITES = [  # word groups that cannot both describe the same thing: a reply w
         (r"increas\w*", r"decreas\w*"),
         (r"gradual\w*|step by step|incremental\w*|progressive\w*", r"all at once|at once|all-at-once|in one go"),
         (r"before", r"after"),
-        (r"always", r"never"),
         (r"manual\w*|by hand", r"automat\w*"),
         (r"batch\w*", r"real-time|realtime|streaming"),
         (r"small\w*|subset|fraction", r"all|entire|every|whole"),
@@ -86,6 +93,11 @@ _CONTRAST = re.compile(r"\b(?:instead|rather|unlike|than|versus|vs|replac\w*|not
 def is_negated(text: str) -> bool:
     """An odd number of negations ("never ... without" is a positive statement), harmless ones aside."""
     return len(NEGATION.findall(_HARMLESS_NEGATION.sub(" ", text))) % 2 == 1
+
+
+def professes_ignorance(sentence: str) -> bool:
+    """Whether the sentence says the speaker does not know ("I couldn't explain the difference between ...")."""
+    return bool(_IGNORANCE.search(sentence))
 
 
 def sweeping_words(sentence: str) -> set[str]:

@@ -20,6 +20,7 @@ from rag.study.grading import grade_reply
 
 REPO = Path(__file__).resolve().parents[2]
 DEV = REPO / "eval" / "grading_dev.jsonl"
+DEV2 = REPO / "eval" / "grading_dev2.jsonl"  # a second author, casual replies, hedged true statements
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +37,17 @@ def test_the_calibration_run_orders_and_separates_the_kinds_of_reply(dev_run):
     assert kinds["wrong"] <= 0.25 and kinds["idk"] <= 0.05 and kinds["injection"] <= 0.05
     assert summary["max"]["negated"] <= 0.15 and summary["max"]["salad"] <= 0.30
     assert summary["agreement"] >= 0.9 and summary["incorrect_agreement"] >= 0.9
+
+
+def test_a_second_authors_replies_are_ordered_and_hedged_true_statements_keep_their_score(kb):
+    summary, _ = evaluate_grading(
+        load_replies(DEV2), kb.corpus.by_id(), lambda entry, reply: grade_reply(kb, entry, reply)
+    )
+    kinds = summary["kinds"]
+    assert summary["ordered"] >= 0.8
+    assert kinds["excellent"] >= 0.85 and kinds["excellent_hedged"] >= 0.8
+    assert kinds["wrong"] <= 0.25 and kinds["idk"] <= 0.05 and summary["max"]["salad"] <= 0.3
+    assert summary["max"]["negated"] <= 0.15
 
 
 def test_replies_labelled_wrong_have_their_false_claims_listed(dev_run):

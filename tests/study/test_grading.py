@@ -587,6 +587,46 @@ def test_a_sweeping_claim_the_source_does_not_make_is_a_wrong_claim(kb):
     assert "sweeping" in graded.incorrect[0].correction and graded.incorrect[0].source
 
 
+def test_the_speakers_own_practice_with_always_is_not_a_sweeping_claim(kb):
+    graded = grade_reply(
+        kb,
+        entry_of(kb, "q3"),
+        "I'd keep the code in Git and use DVC for the datasets so we always know which inputs produced a model.",
+    )
+    assert not graded.incorrect and "Version Control" in graded.covered
+
+
+def test_ci_and_cd_swapped_by_their_acronyms_are_a_wrong_claim(kb):
+    entry = entry_of(kb, "q25")
+    swapped = grade_reply(
+        kb,
+        entry,
+        "In MLOps, CI is the stage that deploys models to production, and CD is where the unit tests and data "
+        "validation run.",
+    )
+    faithful = grade_reply(
+        kb,
+        entry,
+        "CI runs unit tests on the code and validates the data and the schema on every change. CD packages the "
+        "validated model and deploys it to production automatically.",
+    )
+    assert swapped.incorrect and swapped.score <= 0.1
+    assert "not Continuous Integration" in swapped.incorrect[0].correction
+    assert not faithful.incorrect and faithful.score >= 0.5
+
+
+def test_a_salad_of_terms_that_are_not_labels_earns_nothing(kb):
+    salad = "Encryption. RBAC. Anonymization. Differential privacy. Federated learning. Secure APIs. Audit logs."
+    assert grade_reply(kb, entry_of(kb, "q31"), salad).score == 0.0
+
+
+def test_a_name_every_component_shares_does_not_name_one_of_them(kb):
+    graded = grade_reply(
+        kb, entry_of(kb, "q28"), "MLflow is a tool where you log your experiments and metrics so you can compare them."
+    )
+    assert not graded.incorrect
+
+
 def test_a_point_stated_with_its_opposite_word_is_a_wrong_claim(kb):
     entry = entry_of(kb, "q16")
     flipped = grade_reply(kb, entry, "Canary sends all live traffic to the new version in one go.")

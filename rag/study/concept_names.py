@@ -1,0 +1,123 @@
+"""How a reply names the concepts of an entry's points, to catch properties bound to the wrong one.
+
+A point is named by its label's words less the field's generic ones ("Blue-Green
+Deployment" -> blue-green), by an acronym its label gives in parentheses ("Continuous
+Integration (CI) for ML" -> ci), or by a product name in its label, written in capitals or
+camel case and never in lower case by the entry ("AWS SageMaker" -> aws, sagemaker). A name
+another point shares tells nothing apart and is dropped ("MLflow Models": every MLflow
+component says "MLflow").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SUBJECT_WORDS = 3  # a clause is about the concept named in its first words
+BIND_GAP = 3  # "AWS's offering is Vertex AI": at most this many words between two names bound by a copula
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+_ACRONYM = re.compile(r"\(([A-Za-z][A-Za-z0-9/&-]{1,9})\)")
+_CAMEL_OR_CAPS = re.compile(r"[A-Za-z]+[A-Z][A-Za-z0-9]*|[A-Z][A-Z0-9]+")  # SageMaker, MLflow, AWS, IBM
+_COPULA = re.compile(r"\b(?:is|are|was|were|means|equals|refers to|=)\b|'s\b", re.IGNORECASE)
+_NOT_A_BINDING = re.compile(r"\b(?:than|like|unlike|versus|vs|from|and|or|with|to|not|instead|both|while)\b", re.I)
+GENERIC = frozenset(  # words of the field every answer uses: never the name of one point's concept
+    "data model models ml deployment deploy training train test testing tests pipeline pipelines automation "
+    "monitoring management platform platforms service services metrics system systems production machine "
+    "learning ai".split()
+)
+STOPWORDS = frozenset(
+    "a an the and or of to in on for with by as at from is are be been being it its this that these those "
+    "you your we our they their i my me he she his her them us do does did can could should would will "
+    "so then than also just very more most some any all each every which what when where how why who "
+    "into over about up out if but not no".split()
+)
+
+
+@dataclass(frozen=True)
+class ConceptNames:
+    """Per point: the words that name it (all needed), and its short names (any one is enough)."""
+
+    names: list[set[str]]
+    aliases: list[set[str]]
+
+    def all_words(self) -> set[str]:
+        return set().union(*self.names, *self.aliases)
+
+    def named_by_subject(self, text: str) -> list[int]:
+        """The points a clause names in its first words."""
+        opening = words_of(" ".join(text.split()[:SUBJECT_WORDS]))
+        return [
+            i
+            for i in range(len(self.names))
+            if (self.names[i] and self.names[i] <= opening) or (self.aliases[i] & opening)
+        ]
+
+    def named_in(self, text: str) -> set[int]:
+        found = words_of(text)
+        return {
+            i for i in range(len(self.names)) if (self.names[i] and self.names[i] <= found) or self.aliases[i] & found
+        }
+
+    def bound(self, text: str) -> tuple[int, int] | None:
+        """Two points' names joined by a copula ("AWS's offering is Vertex AI"): (first, second), or None."""
+        tokens = [w.lower().removesuffix("'s").removesuffix("’s") for w in _WORD.findall(text)]
+        spans = []  # (token index, point)
+        for t, token in enumerate(tokens):
+            for i in range(len(self.names)):
+                if token in self.aliases[i] or (len(self.names[i]) == 1 and token in self.names[i]):
+                    spans.append((t, i))
+        raw = _WORD.findall(text)
+        for (t1, a), (t2, b) in zip(spans, spans[1:]):
+            if a == b or not 0 < t2 - t1 - 1 <= BIND_GAP:
+                continue
+            between = " ".join(raw[t1 : t2 + 1])
+            if _COPULA.search(between) and not _NOT_A_BINDING.search(" ".join(raw[t1 + 1 : t2])):
+                return a, b
+        return None
+
+
+def concept_names(labels: list[str], entry_text: str) -> ConceptNames:
+    names = [_name_words(label) for label in labels]
+    names = [set() if any(j != i and n <= m for j, m in enumerate(names)) else n for i, n in enumerate(names)]
+    lower_words = set(re.findall(r"\b[a-z][a-z0-9'-]*\b", entry_text))  # words the entry writes in lower case
+    acronyms = [{m.lower() for m in _ACRONYM.findall(label) if "/" not in m} for label in labels]
+    products = [
+        {
+            w.lower()
+            for w in _WORD.findall(label.split("(")[0])
+            if _CAMEL_OR_CAPS.fullmatch(w) and w.lower() not in lower_words and w.lower() not in GENERIC | STOPWORDS
+        }
+        for label in labels
+    ]
+    aliases = [
+        (acronyms[i] - set().union(*(a for j, a in enumerate(acronyms) if j != i)))
+        | (products[i] - set().union(*(a | p for j, (a, p) in enumerate(zip(acronyms, products)) if j != i)))
+        for i in range(len(labels))
+    ]
+    return ConceptNames(names, aliases)
+
+
+def words_of(text: str) -> set[str]:
+    """Content words of a text, hyphenated ones also by part, possessives stripped ("AWS's" -> aws)."""
+    out = set()
+    for w in _WORD.findall(text.lower()):
+        w = w.removesuffix("'s").removesuffix("’s")
+        if w in STOPWORDS or len(w) < 2:
+            continue
+        out.update((w, *w.split("-")))
+    return out
+
+
+def without(text: str, words: set[str]) -> str:
+    """The text with the name words taken out (what it says about the concept, not which one)."""
+    kept = []
+    for w in text.split():
+        bare = w.lower().strip(".,;:()'\"").removesuffix("'s").removesuffix("’s")
+        if bare not in words:
+            kept.append(w)
+    return " ".join(kept)
+
+
+def _name_words(label: str) -> set[str]:
+    return {w for w in words_of(label) if len(w) > 2 and w not in GENERIC}

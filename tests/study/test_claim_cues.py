@@ -1,0 +1,95 @@
+"""The wording cues of a false claim and how a reply names a point's concept (no model needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.study.claim_cues import is_negated, professes_ignorance, sweeping_words
+from rag.study.concept_names import concept_names, without
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "MLOps is basically DevOps running on GPUs.",
+        "A model registry is just an S3 bucket per team.",
+        "Data drift only matters for deep learning models.",
+        "Production monitoring is mainly compliance paperwork.",
+        "Automated retraining should always replace the production model.",
+        "Fairness is guaranteed once you drop the sensitive attribute.",
+    ],
+)
+def test_a_sweeping_reduction_of_a_concept_is_a_cue(sentence):
+    assert sweeping_words(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I'd keep the code in Git so we always know which inputs produced a model.",  # the speaker's practice
+        "You must always version and validate the data.",  # advice
+        "Always encrypt data at rest and in transit.",  # an instruction
+        "Mostly encryption and access control for the data.",  # a fragment
+        "Scheduled batch prediction is almost always cheaper.",  # a hedge
+        "Rolling back is just switching traffic back to blue.",  # a simplicity claim
+        "The model is only as good as the data it was trained on.",  # an idiom
+        "Rollback only works if you know exactly what to go back to.",  # a condition
+    ],
+)
+def test_harmless_uses_of_the_same_words_are_not(sentence):
+    assert not sweeping_words(sentence)
+
+
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ("Never version the datasets.", True),
+        ("Approval workflows are deliberately left out.", True),
+        ("Model artifacts are out of scope for the pipeline.", True),
+        ("Libraries live inside the image without clashing with other projects.", False),
+        ("Blue-green switches over without downtime.", False),
+        ("Version not only the code but also the data.", False),
+        ("Never deploy without validation.", False),
+    ],
+)
+def test_negation_counts_what_is_denied_not_a_denied_harm(text, negated):
+    assert is_negated(text) is negated
+
+
+def test_a_point_is_named_by_its_acronym_and_product_names_not_by_a_shared_word():
+    names = concept_names(
+        [
+            "Continuous Integration (CI) for ML",
+            "Continuous Delivery (CD) for ML",
+            "AWS SageMaker",
+            "MLflow Models",
+            "MLflow Tracking",
+        ],
+        "runs tests on every commit. ships the model. a managed service. packages a model.",
+    )
+    assert names.named_by_subject("CD is where the unit tests run") == [1]
+    assert names.named_by_subject("AWS's managed offering trains models") == [2]
+    assert names.named_by_subject("MLflow logs the runs") == []  # two points say "MLflow": it names neither
+    assert names.named_by_subject("MLflow Tracking logs the runs") == [4]
+    assert "CD" not in without("CD is where the unit tests run", names.all_words())
+
+
+def test_two_names_joined_by_a_copula_are_bound_and_a_comparison_is_not():
+    names = concept_names(["AWS SageMaker", "Google Vertex AI", "IBM Watson Machine Learning"], "")
+    assert names.bound("AWS's offering is Vertex AI") is None  # "vertex" alone does not name the point
+    assert names.bound("SageMaker is IBM's product") == (0, 2)
+    assert names.bound("SageMaker is cheaper than IBM Watson") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "ignorant"),
+    [
+        ("I've heard the term, but I honestly couldn't explain the difference between those kinds of drift.", True),
+        ("I'm not sure which metrics are the standard ones.", True),
+        ("No idea, to be honest, maybe something with monitoring.", True),
+        ("I know this one: data drift is a change in the input distribution.", False),
+        ("Only promote the model after the tests pass.", False),
+    ],
+)
+def test_a_profession_of_ignorance_states_nothing(sentence, ignorant):
+    assert professes_ignorance(sentence) is ignorant
