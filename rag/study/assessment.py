@@ -268,7 +268,8 @@ def _swapped(embedder, corpus_vectors, points, views, pieces, false_piece) -> li
         if pair and not any(set(pair) <= names.named_in(v) for group in views for v in group):
             found.append((k, pair[0], pair[1]))
             continue
-        named = names.named_by_subject(piece.text)
+        # a clause is short once names are out: only an acronym or product name ("CD is ...") names it surely
+        named = names.named_by_subject(piece.text, aliases_only=piece.text != piece.sentence)
         if len(named) == 1 and len(_content_words(without(piece.text, all_words))) >= SWAP_MIN_WORDS:
             candidates.append((k, named[0]))
     if not candidates:

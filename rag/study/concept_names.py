@@ -44,13 +44,13 @@ class ConceptNames:
     def all_words(self) -> set[str]:
         return set().union(*self.names, *self.aliases)
 
-    def named_by_subject(self, text: str) -> list[int]:
-        """The points a clause names in its first words."""
+    def named_by_subject(self, text: str, aliases_only: bool = False) -> list[int]:
+        """The points a clause names in its first words (`aliases_only`: by an acronym or product name)."""
         opening = words_of(" ".join(text.split()[:SUBJECT_WORDS]))
         return [
             i
             for i in range(len(self.names))
-            if (self.names[i] and self.names[i] <= opening) or (self.aliases[i] & opening)
+            if (not aliases_only and self.names[i] and self.names[i] <= opening) or (self.aliases[i] & opening)
         ]
 
     def named_in(self, text: str) -> set[int]:
