@@ -80,3 +80,11 @@ def entry_expander(entry, note: str | None = None) -> None:
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
     """'1 question', '3 questions'; `nouns` for an irregular plural ('entries')."""
     return f"{count} {noun}" if count == 1 else f"{count} {nouns or noun + 's'}"
+
+
+def topic_missing(topic: str | None) -> bool:
+    """Warn and say so when a quiz or interview start form has no topic (the form stays as it is)."""
+    if (topic or "").strip():
+        return False
+    st.warning("Type a topic first, or pick a section.", icon=":material/edit:")
+    return True

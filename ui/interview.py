@@ -17,7 +17,7 @@ import streamlit as st
 from rag.errors import UserFacingError
 from rag.rendering import one_line, prompt_markdown, safe_markdown
 from rag.study.grading import verdict
-from ui.components import failure_text, plural, source_card
+from ui.components import failure_text, plural, source_card, topic_missing
 from ui.index import ensure_index
 from ui.navigation import Page
 from ui.resources import AppContext, progress_for
@@ -63,8 +63,7 @@ def setup(app: AppContext) -> None:
         start = st.button("Start the interview", type="primary", icon=":material/play_arrow:", key="interview_start")
     if not start:
         return
-    if not (topic or "").strip():
-        st.warning("Type a topic first, or pick a section.", icon=":material/edit:")
+    if topic_missing(topic):
         return
     from rag.study.interview import plan_interview
 

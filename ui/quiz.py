@@ -12,7 +12,7 @@ from rag.errors import UserFacingError
 from rag.rendering import choices_markdown, one_line, prompt_markdown, safe_label, safe_markdown
 from rag.study.grading import verdict
 from ui import state
-from ui.components import failure_text, plural, source_card
+from ui.components import failure_text, plural, source_card, topic_missing
 from ui.index import ensure_index
 from ui.navigation import PROGRESS, QUIZ, Page, go_to
 from ui.resources import AppContext, progress_for
@@ -94,8 +94,7 @@ def setup(app: AppContext) -> None:
         start = st.button("Start the quiz", type="primary", icon=":material/play_arrow:", key="quiz_start")
     if not start:
         return
-    if not (topic or "").strip():
-        st.warning("Type a topic first, or pick a section.", icon=":material/edit:")
+    if topic_missing(topic):
         return
     from rag.study.quiz import make_quiz
 

@@ -201,11 +201,11 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
                 piece.sentence, Claim(piece.sentence, _correction(points[i], matched), _source_sentence(points[i]))
             )
     # a sweeping claim the source does not make: "is basically", "always", "by definition", "a myth", "no need"
-    source_words = " ".join(v for group in views for v in group).lower()
+    source_text = " ".join(v for group in views for v in group)
     for k, piece in enumerate(pieces):
         if false_piece[k] or piece.text != piece.sentence or best[k].max() < OVERCLAIM_SIM:
             continue
-        words = {w for w in sweeping_words(piece.text) if w not in source_words}
+        words = sweeping_words(piece.text) - sweeping_words(source_text, anywhere=True)
         if words:
             i = int(best[k].argmax())
             false_piece[k] = True

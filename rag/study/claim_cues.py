@@ -100,19 +100,20 @@ def professes_ignorance(sentence: str) -> bool:
     return bool(_IGNORANCE.search(sentence))
 
 
-def sweeping_words(sentence: str) -> set[str]:
+def sweeping_words(sentence: str, anywhere: bool = False) -> set[str]:
     """The sweeping words of a sentence that make a claim about a concept (lower case).
 
     An occurrence counts when its clause has no first or second person before it (the
     speaker's practice), does not open the clause (an instruction or a fragment: "Always
-    encrypt", "Mostly encryption") and is not hedged ("almost always").
+    encrypt", "Mostly encryption") and is not hedged ("almost always"). `anywhere`: every
+    occurrence (the words a source uses, which a reply may repeat).
     """
     found: set[str] = set()
     for match in _SWEEPING.finditer(sentence):
-        if _claims_about_concept(sentence, match.start()):
+        if anywhere or _claims_about_concept(sentence, match.start()):
             found.add(match.group(0).lower())
     for match in _REDUCTION.finditer(sentence):
-        if _claims_about_concept(sentence, match.start(), opens_ok=True):
+        if anywhere or _claims_about_concept(sentence, match.start(), opens_ok=True):
             found.add(" ".join(match.group(0).lower().split()))
     return found
 

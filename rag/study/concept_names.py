@@ -47,27 +47,25 @@ class ConceptNames:
     def named_by_subject(self, text: str, aliases_only: bool = False) -> list[int]:
         """The points a clause names in its first words (`aliases_only`: by an acronym or product name)."""
         opening = words_of(" ".join(text.split()[:SUBJECT_WORDS]))
-        return [
-            i
-            for i in range(len(self.names))
-            if (not aliases_only and self.names[i] and self.names[i] <= opening) or (self.aliases[i] & opening)
-        ]
+        return [i for i in range(len(self.names)) if self._names(i, opening, aliases_only)]
 
     def named_in(self, text: str) -> set[int]:
         found = words_of(text)
-        return {
-            i for i in range(len(self.names)) if (self.names[i] and self.names[i] <= found) or self.aliases[i] & found
-        }
+        return {i for i in range(len(self.names)) if self._names(i, found)}
+
+    def _names(self, i: int, words: set[str], aliases_only: bool = False) -> bool:
+        """Whether `words` name point i: all its name words, or any of its aliases."""
+        return bool((not aliases_only and self.names[i] and self.names[i] <= words) or self.aliases[i] & words)
 
     def bound(self, text: str) -> tuple[int, int] | None:
         """Two points' names joined by a copula ("AWS's offering is Vertex AI"): (first, second), or None."""
-        tokens = [w.lower().removesuffix("'s").removesuffix("’s") for w in _WORD.findall(text)]
+        raw = _WORD.findall(text)
         spans = []  # (token index, point)
-        for t, token in enumerate(tokens):
+        for t, word in enumerate(raw):
+            token = word.lower().removesuffix("'s").removesuffix("’s")
             for i in range(len(self.names)):
                 if token in self.aliases[i] or (len(self.names[i]) == 1 and token in self.names[i]):
                     spans.append((t, i))
-        raw = _WORD.findall(text)
         for (t1, a), (t2, b) in zip(spans, spans[1:]):
             if a == b or not 0 < t2 - t1 - 1 <= BIND_GAP:
                 continue
