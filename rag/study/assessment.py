@@ -202,10 +202,11 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
             )
     # a sweeping claim the source does not make: "is basically", "always", "by definition", "a myth", "no need"
     source_text = " ".join(v for group in views for v in group)
+    source_sweeping = sweeping_words(source_text, anywhere=True)
     for k, piece in enumerate(pieces):
         if false_piece[k] or piece.text != piece.sentence or best[k].max() < OVERCLAIM_SIM:
             continue
-        words = sweeping_words(piece.text) - sweeping_words(source_text, anywhere=True)
+        words = sweeping_words(piece.text) - source_sweeping
         if words:
             i = int(best[k].argmax())
             false_piece[k] = True
@@ -214,7 +215,7 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
             incorrect.setdefault(piece.sentence, Claim(piece.sentence, correction, source))
 
     # properties of one point bound to another: with the concepts' names taken out, the piece reads like another point
-    for k, a, b in _swapped(embedder, corpus_vectors, points, views, pieces, false_piece):
+    for k, a, b in _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false_piece):
         false_piece[k] = True
         contradicted[a] = True
         source = _source_sentence(points[a])
@@ -231,8 +232,7 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
     credits = [float(credit[:, i].max()) for i in range(n)]
     if n <= FEW_POINTS:  # each point is a whole answer of its own: full credit needs most of its sub-items
         item_credit = np.minimum(
-            _ramp(sims_all, SIM_FLOOR, SIM_FULL),
-            _ramp(sims_all - to_question[:, None], MARGIN_FLOOR, MARGIN_FULL),
+            _ramp(sims_all, SIM_FLOOR, SIM_FULL), _ramp(sims_all - to_question[:, None], MARGIN_FLOOR, MARGIN_FULL)
         )
         item_credit[~substantive | false_piece] = 0.0
         start = 0
@@ -246,18 +246,18 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
     return Assessment(credits, contradicted, related, list(incorrect.values()))
 
 
-def _swapped(embedder, corpus_vectors, points, views, pieces, false_piece) -> list[tuple[int, int, int]]:
+def _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false_piece) -> list[tuple[int, int, int]]:
     """(piece, named point, point it describes) for each piece that binds one point's properties to another.
 
     A clause that names one point in its first words is read with all names taken out: when it
     is then closer to another point's content than to its own, by SWAP_MARGIN, it describes that
     other point. A clause that joins two points' names by a copula the source never joins them
-    with ("AWS's offering is Vertex AI") says one is the other.
+    with ("SageMaker is IBM's product") says one is the other.
     """
     n = len(points)
     if n < 2:
         return []
-    names = concept_names([p.label for p in points], " ".join(v for group in views for v in group))
+    names = concept_names([p.label for p in points], source_text)
     all_words = names.all_words()
     found: list[tuple[int, int, int]] = []
     candidates = []

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 SUBJECT_WORDS = 3  # a clause is about the concept named in its first words
-BIND_GAP = 3  # "AWS's offering is Vertex AI": at most this many words between two names bound by a copula
+BIND_GAP = 3  # "SageMaker is IBM's product": at most this many words between two names bound by a copula
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _ACRONYM = re.compile(r"\(([A-Za-z][A-Za-z0-9/&-]{1,9})\)")
@@ -58,7 +58,7 @@ class ConceptNames:
         return bool((not aliases_only and self.names[i] and self.names[i] <= words) or self.aliases[i] & words)
 
     def bound(self, text: str) -> tuple[int, int] | None:
-        """Two points' names joined by a copula ("AWS's offering is Vertex AI"): (first, second), or None."""
+        """Two points' names joined by a copula ("SageMaker is IBM's product"): (first, second), or None."""
         raw = _WORD.findall(text)
         spans = []  # (token index, point)
         for t, word in enumerate(raw):
