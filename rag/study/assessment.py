@@ -15,8 +15,9 @@ real answer is (every point shares the question's topic), but closer still to th
 A piece is a false claim, credits nothing and is listed, when it
 * negates what the source states about the point it is about ("never version datasets",
   "there is no need to monitor", "avoid rollbacks"): the piece is negated (an odd number of
-  negations) and the source sentence it matches says nothing negative (no "not", "avoid",
-  "prevent", "reduce", "instead" ..., which a faithful paraphrase may turn into "don't");
+  negations) and the point's sentences it matches (the closest and those about as close) say
+  nothing negative (no "not", "avoid", "prevent", "reduce", "instead" ..., which a faithful
+  paraphrase may turn into "don't");
 * matches one of the study bank's misconceptions for the entry closely, and better than its
   correction, the source sentence that refutes it and any point;
 * opens by naming one point's concept (by its name, acronym or product name, see
@@ -31,11 +32,14 @@ A piece is a false claim, credits nothing and is listed, when it
   stated; the speaker's own practice, an instruction and a hedge are not ("we always know
   which inputs", "Always encrypt", "almost always cheaper"). The cues are in `claim_cues.py`.
 
+A sentence the entry's answer states itself, or one that professes ignorance, is never a false claim.
+
 On an entry of one or two points, each point is a whole answer (Setup, Process, Rollback,
 Pros, Cons), so a point's credit also follows the share of its sentences the reply touches.
 
-Thresholds were calibrated on `eval/grading_dev.jsonl` and the cues on `eval/grading_dev2.jsonl`
-(a second author); method and figures, with the held-out sets, in `eval/README.md`, "Grading".
+Thresholds were calibrated on `eval/grading_dev.jsonl` and the cues on `eval/grading_dev2.jsonl` and
+`eval/grading_dev3.jsonl` (a second and a third author); method and figures, with the held-out sets,
+in `eval/README.md`, "Grading".
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ from rag.study.claim_cues import (
 )
 from rag.study.concept_names import STOPWORDS, concept_names, without
 from rag.study.rubric import Point
-from rag.text import split_sentences
+from rag.text import quote_key, split_sentences
 
 SIM_FLOOR = 0.40  # below: the piece is not about this point
 SIM_FULL = 0.62  # above: the piece states the point (paraphrases land at 0.55-0.8)
@@ -64,7 +68,8 @@ MARGIN_FLOOR = 0.0  # the piece must be closer to the point than to the question
 MARGIN_FULL = 0.15  # ... by this much for full credit
 COVERED_AT = 0.6  # credit from which a point counts as covered ...
 PARTIAL_AT = 0.3  # ... and as partly covered
-NEGATION_SIM = 0.5  # a negated piece this close to a point's sentence contradicts it
+NEGATION_SIM = 0.5  # a negated piece this close to a point's sentence contradicts it ...
+NEGATION_NEAR = 0.05  # ... unless a sentence of that point about as close (by this much) is worded negatively too
 MISCONCEPTION_SIM = 0.85  # a piece this close to a bank claim (and closer than to its correction) repeats it
 MISCONCEPTION_MARGIN = 0.1
 SWAP_SIM = 0.55  # a piece naming point A this close to point B's content ...
@@ -83,6 +88,9 @@ MIN_CLAUSE_WORDS = 3
 
 _CLAUSE = re.compile(r"\s*(?:[,;:()]|\s-\s|\s—\s)\s*|\s+(?:and|or|so|then|but|while|which|because)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*")
+# "between features and target", "both X and Y": one term, not two clauses
+_PAIR = re.compile(r"\b((?:between|both|either)\s+(?:\S+\s+){1,4}?)(and|or)\s+", re.IGNORECASE)
+_PAIR_JOIN = "\x00"
 
 
 @dataclass(frozen=True)
@@ -124,11 +132,14 @@ class _Piece:
     has_clauses: bool = False  # a sentence whose clauses are pieces too
 
 
-def assess(embedder, points: list[Point], question: str, reply: str, misconceptions=(), vectors=None) -> Assessment:
+def assess(
+    embedder, points: list[Point], question: str, reply: str, misconceptions=(), vectors=None, answer: str = ""
+) -> Assessment:
     """The offline check of `reply` against `points` (see the module docstring).
 
     `misconceptions`: the study bank's items for the entry (`claim`, `correction`, `source`).
     `vectors`: a function texts -> unit vectors for corpus texts (cached); the embedder otherwise.
+    `answer`: the entry's answer; a sentence of the reply found in it is the source's own claim, never a false one.
     """
     n = len(points)
     pieces = reply_pieces(reply)
@@ -159,6 +170,10 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
         ]
     )
     false_piece = np.zeros(len(pieces), dtype=bool)
+    answer_key = quote_key(answer)
+    states_nothing = np.array(  # no claim to check: the speaker does not know, or the source says it itself
+        [professes_ignorance(p.sentence) or bool(answer_key) and quote_key(p.sentence) in answer_key for p in pieces]
+    )
     contradicted = [False] * n
     incorrect: dict[str, Claim] = {}
 
@@ -170,6 +185,8 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
         to_correction = piece_vectors @ corrections.T
         to_refuting = piece_vectors @ np.asarray(corpus_vectors([m.source for m in misconceptions])).T
         for k, piece in enumerate(pieces):
+            if states_nothing[k]:
+                continue
             j = int(to_claim[k].argmax())
             closer = max(to_correction[k, j], to_refuting[k, j], best[k].max()) + MISCONCEPTION_MARGIN
             if to_claim[k, j] >= MISCONCEPTION_SIM and to_claim[k, j] >= closer:
@@ -180,7 +197,7 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
     # negation of a stated point: a piece read clause by clause, against the point's single sentences
     sentence_views = [[j for j, v in enumerate(group) if len(split_sentences(v)) <= 1] for group in views]
     for k, piece in enumerate(pieces):
-        if piece.has_clauses:
+        if piece.has_clauses or states_nothing[k]:
             continue  # its clauses are checked instead: a negation belongs to the clause it is in
         options = [(float(per_point[i][k, j]), i, j) for i in range(n) for j in sentence_views[i]]
         if not options:
@@ -194,7 +211,8 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
         ]
         if flipped:
             i, matched = flipped[0]
-        if piece.negated and not NEGATIVE_SENSE.search(matched) or flipped:
+        near = [views[i][j2] for s2, i2, j2 in options if i2 == i and s2 >= max(NEGATION_SIM, sim - NEGATION_NEAR)]
+        if piece.negated and not any(NEGATIVE_SENSE.search(v) for v in near) or flipped:
             false_piece[k] = True
             contradicted[i] = True
             incorrect.setdefault(
@@ -204,7 +222,7 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
     source_text = " ".join(v for group in views for v in group)
     source_sweeping = sweeping_words(source_text, anywhere=True)
     for k, piece in enumerate(pieces):
-        if false_piece[k] or piece.text != piece.sentence or best[k].max() < OVERCLAIM_SIM:
+        if false_piece[k] or states_nothing[k] or piece.text != piece.sentence or best[k].max() < OVERCLAIM_SIM:
             continue
         words = sweeping_words(piece.text) - source_sweeping
         if words:
@@ -215,7 +233,7 @@ def assess(embedder, points: list[Point], question: str, reply: str, misconcepti
             incorrect.setdefault(piece.sentence, Claim(piece.sentence, correction, source))
 
     # properties of one point bound to another: with the concepts' names taken out, the piece reads like another point
-    for k, a, b in _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false_piece):
+    for k, a, b in _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false_piece | states_nothing):
         false_piece[k] = True
         contradicted[a] = True
         source = _source_sentence(points[a])
@@ -270,7 +288,11 @@ def _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false
             continue
         # a clause is short once names are out: only an acronym or product name ("CD is ...") names it surely
         named = names.named_by_subject(piece.text, aliases_only=piece.text != piece.sentence)
-        if len(named) == 1 and len(_content_words(without(piece.text, all_words))) >= SWAP_MIN_WORDS:
+        if (
+            len(named) == 1
+            and len(names.named_in(piece.text)) == 1  # a list of several tools is checked clause by clause
+            and len(_content_words(without(piece.text, all_words))) >= SWAP_MIN_WORDS
+        ):
             candidates.append((k, named[0]))
     if not candidates:
         return found
@@ -294,6 +316,8 @@ def _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false
 def reply_pieces(reply: str) -> list[_Piece]:
     """Sentences of the reply, plus their clauses of three words or more.
 
+    "between features and target" and "both X and Y" stay in one clause: the pair is one term.
+
     A sentence that opens with a negation ("Don't version data, models or code") passes it
     to every clause, so "models or code" is read as negated too.
     """
@@ -301,7 +325,12 @@ def reply_pieces(reply: str) -> list[_Piece]:
     pieces: dict[str, _Piece] = {}
     for sentence in split_sentences(text):
         scoped = bool(SCOPED_NEGATION.match(sentence))
-        clauses = [c for c in _CLAUSE.split(sentence) if c and len(c.split()) >= MIN_CLAUSE_WORDS]
+        joined = _PAIR.sub(lambda m: m.group(1) + m.group(2) + _PAIR_JOIN, sentence)
+        clauses = [
+            c.replace(_PAIR_JOIN, " ")
+            for c in _CLAUSE.split(joined)
+            if c and len(c.replace(_PAIR_JOIN, " ").split()) >= MIN_CLAUSE_WORDS
+        ]
         pieces.setdefault(sentence, _Piece(sentence, sentence, is_negated(sentence), len(clauses) > 1))
         if len(clauses) > 1:
             for clause in clauses:

@@ -2,21 +2,22 @@
 
 Sentence embeddings place "never version datasets" next to "version datasets", so the
 polarity of a claim is read from its words. Each cue here was chosen on the calibration
-replies (`eval/grading_dev.jsonl`, `eval/grading_dev2.jsonl`) for the way myths are
-stated, against the harmless uses of the same words in correct answers:
+replies (`eval/grading_dev.jsonl`, `eval/grading_dev2.jsonl`, `eval/grading_dev3.jsonl`) for the
+way myths are stated, against the harmless uses of the same words in correct answers:
 
-* a negation ("never", "don't", "skip", "left out", "out of scope"), but not a negated
-  harm ("without downtime", "without clashing"), a widening ("not only", "not just") or a
-  change ("no longer");
+* a negation ("never", "don't", "skip", "nobody needs to", "left out", "out of scope"), but
+  not a negated harm ("without downtime", "avoiding downtime", "models don't crash"), a
+  widening ("not only", "not just") or a change ("no longer");
 * a sweeping reduction of a concept ("MLOps is basically DevOps", "a registry is just an S3
   bucket", "drift only matters for deep learning", "monitoring is mainly paperwork"), but
   not the speaker's own practice ("I always know which version", "you must always pin") nor
-  an instruction ("Always encrypt data at rest"), a hedge ("almost always") or a
+  an instruction ("Always encrypt data at rest"), a hedge ("almost always"), a guess
+  ("maybe it's just a holiday thing"), a gist ("it basically boxes up the model") or a
   simplicity claim ("rolling back is just switching traffic");
 * a profession of ignorance ("I honestly couldn't explain the kinds of drift") names a topic
   without stating anything about it;
 * one word of a pair that cannot describe the same thing ("all traffic at once" where the
-  source says "gradually").
+  source says "gradually"), unless either sentence rejects the word itself ("instead of by hand").
 """
 
 from __future__ import annotations
@@ -25,15 +26,21 @@ import re
 
 NEGATION = re.compile(
     r"\b(?:never|not|no|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|won't|shouldn't|can't|cannot|"
-    r"without|avoid|avoids|avoiding|skip|skips|skipping|unnecessary|nothing|neither|nor|none|"
+    r"without|avoid|avoids|avoiding|skip|skips|skipping|unnecessary|nothing|neither|nor|none|nobody|no one|"
     r"left out|leave out|leaves out|leaving out|out of scope|omit|omits|omitted)\b|n't\b",
     re.IGNORECASE,
 )
+_HARMS = (  # what a practice spares you: "without downtime", "avoiding conflicts" state something positive
+    r"clash\w*|conflict\w*|break\w*|fail\w*|error\w*|downtime|outages?|interrupt\w*|disrupt\w*|interfer\w*|risk\w*|"
+    r"los\w*|hurt\w*|harm\w*|slow\w*|bottleneck\w*|fall\w* over|crash\w*|go(?:es|ing)? down|guesswork|surprises?|"
+    r"issues?|problems?|mistakes?"
+)
 _HARMLESS_NEGATION = re.compile(  # negations that state something positive
     r"\bno longer\b|\bnot (?:only|just|merely)\b|\bno matter\b|\bnever (?:been )?easier\b|"
-    r"\bwithout (?:\w+ ){0,2}?(?:clash\w*|conflict\w*|break\w*|fail\w*|error\w*|downtime|interrupt\w*|disrupt\w*|"
-    r"interfer\w*|affect\w*|impact\w*|risk\w*|los\w*|hurt\w*|harm\w*|slow\w*|bottleneck\w*|drift\w*|"
-    r"depend\w* on|manual\w*|guesswork|surprises?|issues?|problems?|redeploy\w*|retrain\w*|touch\w*|chang\w*)\b",
+    r"\b(?:don't|doesn't|won't|do not|does not|will not) (?:\w+ )?(?:crash|break|fail|go down)\b|"
+    rf"\b(?:without|avoid(?:s|ing)?) (?:\w+ ){{0,2}}?(?:{_HARMS})\b|"
+    r"\bwithout (?:\w+ ){0,2}?(?:affect\w*|impact\w*|drift\w*|depend\w* on|manual\w*|redeploy\w*|retrain\w*|"
+    r"touch\w*|chang\w*)\b",  # "without redeploying": a practice needs no other step
     re.IGNORECASE,
 )
 NEGATIVE_SENSE = re.compile(  # a source sentence with any of these may be paraphrased with a "don't" or "no"
@@ -42,11 +49,13 @@ NEGATIVE_SENSE = re.compile(  # a source sentence with any of these may be parap
     re.IGNORECASE,
 )
 SCOPED_NEGATION = re.compile(  # a sentence that opens with a negation passes it to all its clauses
-    r"^\s*(?:(?:so|and|also|just|simply|then)\s+)?(?:never|don't|do not|avoid|skip|there(?:'s| is) no need|no need)\b",
+    r"^\s*(?:(?:so|and|also|just|simply|then)\s+)?(?:never|don't|do not|avoid|skip|"
+    r"(?:there(?:'s| is) )?no (?:need|point|reason)|nobody (?:needs|has) to|no one (?:needs|has) to)\b",
     re.IGNORECASE,
 )
 _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is then read in its clause
-    r"\b(?:always|basically|mostly|mainly|merely|purely|essentially|by definition|myths?|guaranteed|"
+    r"\b(?:always|(?:is|are|'s|was|were)\s+(?:basically|essentially)|(?:basically|essentially)(?=\s+(?:is|are|means|"
+    r"just|the same|a|an)\b)|mostly|mainly|merely|purely|by definition|myths?|guaranteed|"
     r"unnecessary|overkill|pointless|obsolete|irrelevant|wasted effort|waste of time|nothing to do with|"
     r"immune to|no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|hurts?)\b",
     re.IGNORECASE,
@@ -60,15 +69,20 @@ _REDUCTION = re.compile(  # "is just an S3 bucket", "is only for plotting", "onl
 )
 _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no idea": the speaker states nothing
     r"\b(?:i|i'm|i've|we)\b[^.]{0,40}?\b(?:don't|do not|didn't|can't|cannot|couldn't|haven't|have not|am not|"
-    r"'m not|never)\s+(?:\w+\s+)?(?:know|sure|remember|recall|explain|tell|familiar|understand|had to)\b|"
-    r"\b(?:no idea|not (?:really |entirely |quite )?sure|no clue|i'd guess|i would guess)\b",
+    r"'m not|never)\s+(?:\w+\s+)?(?:know|sure|remember|recall|explain|tell|say|familiar|understand|had to)\b|"
+    r"\b(?:no idea|not (?:really |entirely |quite )?sure|no clue|i'd guess|i would guess|drawing a blank|"
+    r"not familiar with)\b",
     re.IGNORECASE,
 )
-_SPEAKER = re.compile(  # the speaker's own practice or advice: "I always", "you must always", "we basically"
-    r"\b(?:i|we|you|i'd|we'd|you'd|i'm|we're|you're|i've|we've|you've|i'll|we'll|you'll|let's|one)\b",
+_SPEAKER = re.compile(  # the speaker's own practice or advice: "I always", "you must always", "in my last job"
+    r"\b(?:i|we|you|i'd|we'd|you'd|i'm|we're|you're|i've|we've|you've|i'll|we'll|you'll|let's|one|my|our|your)\b",
     re.IGNORECASE,
 )
 _HEDGE = re.compile(r"\b(?:almost|nearly|not|isn't|aren't|virtually)\s*$", re.IGNORECASE)
+_GUESS = re.compile(  # "maybe it's just a holiday thing": a guess, not a claim
+    r"\b(?:maybe|perhaps|possibly|probably|might|could)\b",
+    re.IGNORECASE,
+)
 _CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s|\b(?:and|or|so|but|because|since|while|which|then)\b", re.IGNORECASE)
 
 OPPOSITES = [  # word groups that cannot both describe the same thing: a reply with one, its source with the other
@@ -76,7 +90,6 @@ OPPOSITES = [  # word groups that cannot both describe the same thing: a reply w
     for a, b in [
         (r"increas\w*", r"decreas\w*"),
         (r"gradual\w*|step by step|incremental\w*|progressive\w*", r"all at once|at once|all-at-once|in one go"),
-        (r"before", r"after"),
         (r"manual\w*|by hand", r"automat\w*"),
         (r"batch\w*", r"real-time|realtime|streaming"),
         (r"small\w*|subset|fraction", r"all|entire|every|whole"),
@@ -122,15 +135,15 @@ def _claims_about_concept(sentence: str, start: int, opens_ok: bool = False) -> 
     before = sentence[:start]
     breaks = list(_CLAUSE_BREAK.finditer(before))
     clause_before = before[breaks[-1].end() :] if breaks else before
-    if _SPEAKER.search(clause_before) or _HEDGE.search(clause_before):
+    if _SPEAKER.search(clause_before) or _HEDGE.search(clause_before) or _GUESS.search(clause_before):
         return False
     return opens_ok or bool(clause_before.strip())
 
 
 def opposite(piece: str, source: str) -> bool:
     """Whether the piece says the opposite of its source sentence in one word ("all traffic" for "a small subset")."""
-    if _CONTRAST.search(piece):
-        return False  # "instead of by hand", "rather than all at once": the piece names the opposite to reject it
+    if _CONTRAST.search(piece) or _CONTRAST.search(source):
+        return False  # "instead of by hand", "rather than all at once": the sentence names the opposite to reject it
     for one, other in OPPOSITES:
         for a, b in ((one, other), (other, one)):
             if a.search(source) and not b.search(source) and b.search(piece) and not a.search(piece):

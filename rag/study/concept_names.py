@@ -3,7 +3,8 @@
 A point is named by its label's words less the field's generic ones ("Blue-Green
 Deployment" -> blue-green), by an acronym its label gives in parentheses ("Continuous
 Integration (CI) for ML" -> ci), or by a product name in its label, written in capitals or
-camel case and never in lower case by the entry ("AWS SageMaker" -> aws, sagemaker). A name
+camel case, or capitalised where the entry writes it inside a sentence, and never in lower
+case by the entry ("AWS SageMaker" -> aws, sagemaker; "Google Vertex AI" -> google, vertex). A name
 another point shares tells nothing apart and is dropped ("MLflow Models": every MLflow
 component says "MLflow").
 """
@@ -79,12 +80,16 @@ def concept_names(labels: list[str], entry_text: str) -> ConceptNames:
     names = [_name_words(label) for label in labels]
     names = [set() if any(j != i and n <= m for j, m in enumerate(names)) else n for i, n in enumerate(names)]
     lower_words = set(re.findall(r"\b[a-z][a-z0-9'-]*\b", entry_text))  # words the entry writes in lower case
+    # capitalised inside a sentence, as a name is ("on Google Cloud", "the Canary"), not only opening one
+    proper_nouns = {w.lower() for w in re.findall(r"(?<=[a-z0-9,] )[A-Z][a-z][A-Za-z0-9-]*", entry_text)}
     acronyms = [{m.lower() for m in _ACRONYM.findall(label) if "/" not in m} for label in labels]
     products = [
         {
             w.lower()
             for w in _WORD.findall(label.split("(")[0])
-            if _CAMEL_OR_CAPS.fullmatch(w) and w.lower() not in lower_words and w.lower() not in GENERIC | STOPWORDS
+            if (_CAMEL_OR_CAPS.fullmatch(w) or w.lower() in proper_nouns)
+            and w.lower() not in lower_words
+            and w.lower() not in GENERIC | STOPWORDS
         }
         for label in labels
     ]

@@ -174,7 +174,15 @@ def grade(
     points = with_paraphrases(points if points is not None else focus_points(entry, focus), bank)
     question = question or (f"{entry.title} {focus}" if focus else entry.title)
     misconceptions = list(getattr(bank, "misconceptions", None) or ()) if not focus else []
-    offline = assess(embedder, points, question, reply, misconceptions, vectors=lambda t: cached_vectors(embedder, t))
+    offline = assess(
+        embedder,
+        points,
+        question,
+        reply,
+        misconceptions,
+        vectors=lambda t: cached_vectors(embedder, t),
+        answer=entry.answer,
+    )
     if llm is not None and reply.strip():
         from rag.llm import LLMError
 

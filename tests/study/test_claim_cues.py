@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.study.claim_cues import is_negated, professes_ignorance, sweeping_words
+from rag.study.claim_cues import is_negated, opposite, professes_ignorance, sweeping_words
 from rag.study.concept_names import concept_names, without
 
 
@@ -34,6 +34,8 @@ def test_a_sweeping_reduction_of_a_concept_is_a_cue(sentence):
         "Rolling back is just switching traffic back to blue.",  # a simplicity claim
         "The model is only as good as the data it was trained on.",  # an idiom
         "Rollback only works if you know exactly what to go back to.",  # a condition
+        "It basically boxes up your model with everything it needs.",  # a gist, not "X is basically Y"
+        "Maybe it's just a holiday thing, or a broken feed upstream.",  # a guess
     ],
 )
 def test_harmless_uses_of_the_same_words_are_not(sentence):
@@ -50,6 +52,12 @@ def test_harmless_uses_of_the_same_words_are_not(sentence):
         ("Blue-green switches over without downtime.", False),
         ("Version not only the code but also the data.", False),
         ("Never deploy without validation.", False),
+        ("Models don't crash when they go bad, they quietly get worse.", False),
+        ("System metrics keep serving responsive, avoiding downtime.", False),
+        ("More users come on without falling over.", False),
+        ("Nobody needs to check whether runs can be reproduced.", True),
+        ("Avoid retraining the model on recent data.", True),  # retraining is no harm to avoid
+        ("Update the model without redeploying the service.", False),
     ],
 )
 def test_negation_counts_what_is_denied_not_a_denied_harm(text, negated):
@@ -87,9 +95,34 @@ def test_two_names_joined_by_a_copula_are_bound_and_a_comparison_is_not():
         ("I've heard the term, but I honestly couldn't explain the difference between those kinds of drift.", True),
         ("I'm not sure which metrics are the standard ones.", True),
         ("No idea, to be honest, maybe something with monitoring.", True),
+        ("I'm drawing a blank on this one, so I can't say much.", True),
+        ("I haven't deployed models, so I can't really say what testing is expected.", True),
         ("I know this one: data drift is a change in the input distribution.", False),
         ("Only promote the model after the tests pass.", False),
     ],
 )
 def test_a_profession_of_ignorance_states_nothing(sentence, ignorant):
     assert professes_ignorance(sentence) is ignorant
+
+
+def test_a_word_said_the_other_way_round_is_an_opposite_unless_a_sentence_rejects_it():
+    assert opposite("Switch all traffic at once.", "Send a small percentage of traffic, then increase gradually.")
+    # the source itself rejects the word ("instead of by hand"), so "automated" agrees with it
+    assert not opposite("Retraining is automated.", "Let machines retrain instead of doing it by hand.")
+    assert not opposite("Do it by hand rather than automatically.", "Automate it.")  # the reply rejects it
+
+
+def test_a_capitalised_name_the_entry_writes_inside_sentences_names_its_point():
+    labels = ["AWS SageMaker", "Google Vertex AI", "IBM Watson Machine Learning"]
+    names = concept_names(labels, "a managed service on Google Cloud. it runs Vertex pipelines.")
+    assert names.bound("AWS's offering is Vertex AI") == (0, 1)
+
+
+def test_a_pair_joined_by_and_stays_in_one_clause():
+    from rag.study.assessment import reply_pieces
+
+    texts = [
+        p.text
+        for p in reply_pieces("Concept drift changes the link between features and target, so retrain on fresh data.")
+    ]
+    assert "Concept drift changes the link between features and target" in texts
