@@ -6,7 +6,8 @@ similarity with every point's *content*: the point's text without its bold label
 sentences, and the study bank's paraphrases of it. The label is never matched on its own,
 a piece made only of point labels and filler words is not a claim ("Monitoring.
 Detection. Diagnosis." covers nothing), nor is a sentence under four words ("Differential
-privacy.") or one that says the speaker does not know ("I couldn't explain the kinds of drift").
+privacy."), one that says the speaker does not know ("I couldn't explain the kinds of drift")
+or a clause that is only a condition ("When drift shows up").
 
 A piece credits a point when it is close to the point *and* closer to the point than to
 the question: a reply that restates the question is about as similar to every point as a
@@ -91,6 +92,8 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*")
 # "between features and target", "both X and Y": one term, not two clauses
 _PAIR = re.compile(r"\b((?:between|both|either)\s+(?:\S+\s+){1,4}?)(and|or)\s+", re.IGNORECASE)
 _PAIR_JOIN = "\x00"
+# a clause opening with these is a condition ("When drift shows up"), the claim is in the clause it governs
+_CONDITION = re.compile(r"\s*(?:when|whenever|if|once|as soon as|after|before|until|unless)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,7 @@ def assess(
             len(_content_words(p.text) - label_words) >= MIN_CONTENT_WORDS
             and _claims(p.sentence)
             and not professes_ignorance(p.sentence)
+            and not (p.text != p.sentence and _CONDITION.match(p.text))
             for p in pieces
         ]
     )

@@ -21,6 +21,7 @@ from rag.study.grading import grade_reply
 REPO = Path(__file__).resolve().parents[2]
 DEV = REPO / "eval" / "grading_dev.jsonl"
 DEV2 = REPO / "eval" / "grading_dev2.jsonl"  # a second author, casual replies, hedged true statements
+DEV3 = REPO / "eval" / "grading_dev3.jsonl"  # a third author: everyday-word partials, denials in positive words
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,17 @@ def test_a_second_authors_replies_are_ordered_and_hedged_true_statements_keep_th
     assert kinds["excellent"] >= 0.85 and kinds["excellent_hedged"] >= 0.8
     assert kinds["wrong"] <= 0.25 and kinds["idk"] <= 0.05 and summary["max"]["salad"] <= 0.3
     assert summary["max"]["negated"] <= 0.15
+
+
+def test_a_third_authors_everyday_words_earn_credit_and_stay_ordered(kb):
+    summary, _ = evaluate_grading(
+        load_replies(DEV3), kb.corpus.by_id(), lambda entry, reply: grade_reply(kb, entry, reply)
+    )
+    kinds = summary["kinds"]
+    assert summary["ordered"] >= 0.9
+    assert kinds["excellent"] >= 0.9 and kinds["short_correct"] >= 0.5 and kinds["partial"] >= 0.4
+    assert kinds["wrong"] <= 0.2 and kinds["idk"] <= 0.05 and summary["max"]["idk"] <= 0.05
+    assert summary["max"]["salad"] <= 0.45  # "doing monitoring, detection ... properly": filler is not caught yet
 
 
 def test_replies_labelled_wrong_have_their_false_claims_listed(dev_run):

@@ -554,6 +554,11 @@ def test_a_sentence_the_source_states_or_a_profession_of_ignorance_is_never_a_fa
     assert not grade_reply(kb, entry_of(kb, "q21"), reply).incorrect
 
 
+def test_a_condition_clause_states_nothing_of_its_own(kb):
+    graded = grade_reply(kb, entry_of(kb, "q8"), "When drift shows up, we order pizza for the whole team.")
+    assert graded.covered == [] and graded.score == 0  # "When drift shows up" alone reads like Diagnosis (0.64)
+
+
 def test_the_speakers_own_past_system_is_not_a_sweeping_claim(kb):
     reply = "In my last job the pipeline was mostly Airflow: one task pulled the raw data from S3, the next trained."
     assert not grade_reply(kb, entry_of(kb, "q2"), reply).incorrect
