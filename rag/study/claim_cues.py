@@ -9,7 +9,9 @@ way myths are stated, against the harmless uses of the same words in correct ans
   not a negated harm ("without downtime", "avoiding downtime", "models don't crash"), a
   widening ("not only", "not just") or a change ("no longer");
 * a sweeping reduction of a concept ("MLOps is basically DevOps", "a registry is just an S3
-  bucket", "drift only matters for deep learning", "monitoring is mainly paperwork"), but
+  bucket", "drift only matters for deep learning", "monitoring is mainly paperwork") or a
+  complacent one, how a practice is denied in positive words ("quality holds steady",
+  "scaling sorts itself out", "the input distribution stays the same"), but
   not the speaker's own practice ("I always know which version", "you must always pin") nor
   an instruction ("Always encrypt data at rest"), a hedge ("almost always"), a guess
   ("maybe it's just a holiday thing"), a gist ("it basically boxes up the model") or a
@@ -57,7 +59,9 @@ _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is t
     r"\b(?:always|(?:is|are|'s|was|were)\s+(?:basically|essentially)|(?:basically|essentially)(?=\s+(?:is|are|means|"
     r"just|the same|a|an)\b)|mostly|mainly|merely|purely|by definition|myths?|guaranteed|"
     r"unnecessary|overkill|pointless|obsolete|irrelevant|wasted effort|waste of time|nothing to do with|"
-    r"immune to|no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|hurts?)\b",
+    r"immune to|no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|hurts?|"
+    r"stays? the same|holds? steady|sorts? (?:itself|themselves) out|takes? care of (?:itself|themselves)|"
+    r"(?:is|are) plenty|works? fine|for good|harmless)\b",
     re.IGNORECASE,
 )
 _REDUCTION = re.compile(  # "is just an S3 bucket", "is only for plotting", "only matters for deep learning"

@@ -17,6 +17,8 @@ from rag.study.concept_names import concept_names, without
         "Production monitoring is mainly compliance paperwork.",
         "Automated retraining should always replace the production model.",
         "Fairness is guaranteed once you drop the sensitive attribute.",
+        "Once a model ships, its quality holds steady.",  # a denial worded positively
+        "Load testing can wait, scaling sorts itself out.",
     ],
 )
 def test_a_sweeping_reduction_of_a_concept_is_a_cue(sentence):
@@ -35,6 +37,7 @@ def test_a_sweeping_reduction_of_a_concept_is_a_cue(sentence):
         "The model is only as good as the data it was trained on.",  # an idiom
         "Rollback only works if you know exactly what to go back to.",  # a condition
         "It basically boxes up your model with everything it needs.",  # a gist, not "X is basically Y"
+        "The pipeline runs identically each time, and the metrics tell whether it is good enough.",
         "Maybe it's just a holiday thing, or a broken feed upstream.",  # a guess
     ],
 )
