@@ -11,7 +11,9 @@ way myths are stated, against the harmless uses of the same words in correct ans
 * a sweeping reduction of a concept ("MLOps is basically DevOps", "a registry is just an S3
   bucket", "drift only matters for deep learning", "monitoring is mainly paperwork") or a
   complacent one, how a practice is denied in positive words ("quality holds steady",
-  "scaling sorts itself out", "the input distribution stays the same"), but
+  "scaling sorts itself out", "the input distribution stays the same") or a deflecting one,
+  how a practice is handed to someone else ("monitoring is the SRE team's job", "security is
+  the cloud provider's responsibility", "KPIs belong to the product team"), but
   not the speaker's own practice ("I always know which version", "you must always pin") nor
   an instruction ("Always encrypt data at rest"), a hedge ("almost always"), a guess
   ("maybe it's just a holiday thing"), a gist ("it basically boxes up the model") or a
@@ -61,7 +63,10 @@ _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is t
     r"unnecessary|overkill|pointless|obsolete|irrelevant|wasted effort|waste of time|nothing to do with|"
     r"immune to|no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|hurts?|"
     r"stays? the same|holds? steady|sorts? (?:itself|themselves) out|takes? care of (?:itself|themselves)|"
-    r"(?:is|are) plenty|works? fine|for good|harmless)\b",
+    r"(?:is|are) plenty|works? fine|for good|harmless|"
+    r"(?:'s|’s) (?:job|responsibility|problem|concern)|(?:job|responsibility) of the|belongs? to the|"
+    r"outside (?:of )?(?:mlops|the scope)|not an? (?:mlops|ml) concern|"
+    r"handled by the (?:cloud|platform|vendor|provider))\b",
     re.IGNORECASE,
 )
 _REDUCTION = re.compile(  # "is just an S3 bucket", "is only for plotting", "only matters for deep learning"

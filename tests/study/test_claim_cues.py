@@ -19,6 +19,8 @@ from rag.study.concept_names import concept_names, without
         "Fairness is guaranteed once you drop the sensitive attribute.",
         "Once a model ships, its quality holds steady.",  # a denial worded positively
         "Load testing can wait, scaling sorts itself out.",
+        "Monitoring is the SRE team's responsibility, so MLOps engineers focus on accuracy.",  # handed away
+        "Business KPIs belong to the product team and sit outside MLOps monitoring.",
     ],
 )
 def test_a_sweeping_reduction_of_a_concept_is_a_cue(sentence):
@@ -38,6 +40,7 @@ def test_a_sweeping_reduction_of_a_concept_is_a_cue(sentence):
         "Rollback only works if you know exactly what to go back to.",  # a condition
         "It basically boxes up your model with everything it needs.",  # a gist, not "X is basically Y"
         "The pipeline runs identically each time, and the metrics tell whether it is good enough.",
+        "I paged the on-call engineer, whose job it was to look into the alert.",
         "Maybe it's just a holiday thing, or a broken feed upstream.",  # a guess
     ],
 )
