@@ -24,7 +24,8 @@ def test_a_small_run_reports_every_figure_and_leaves_the_data_dir_alone(tmp_path
     for key in ("search_ms", "retrieval_ms", "embed_query_ms", "ask_offline_ms"):
         assert is_latency(result[key]), key
     assert set(result["search_to_embed_floor"]) == {"p50", "p95"}
-    assert result["search_to_embed_floor"]["p50"] >= 1  # a search embeds its query, then does more
+    # a ratio of two timings on a shared machine: reported, never compared with 1 (0.92 was seen in CI)
+    assert result["search_to_embed_floor"]["p50"] > 0
     assert result["index_cold_s"] > 0
     assert result["first_answer_s"] == result["first_process"]["ask"]["s"] > 0
     for command in ("ask", "quiz", "grade"):
