@@ -164,20 +164,21 @@ def assess(
     best = np.stack([block.max(axis=1) for block in per_point], axis=1)  # pieces x points
 
     label_words = {w for point in points for w in _words(point.label)}
+    answer_key = quote_key(answer)
+    ignorant = {s: professes_ignorance(s) for s in {p.sentence for p in pieces}}
+    in_answer = {s: bool(answer_key) and quote_key(s) in answer_key for s in ignorant}
     substantive = np.array(
         [
             len(_content_words(p.text) - label_words) >= MIN_CONTENT_WORDS
             and _claims(p.sentence)
-            and not professes_ignorance(p.sentence)
+            and not ignorant[p.sentence]
             and not (p.text != p.sentence and _CONDITION.match(p.text))
             for p in pieces
         ]
     )
     false_piece = np.zeros(len(pieces), dtype=bool)
-    answer_key = quote_key(answer)
-    states_nothing = np.array(  # no claim to check: the speaker does not know, or the source says it itself
-        [professes_ignorance(p.sentence) or bool(answer_key) and quote_key(p.sentence) in answer_key for p in pieces]
-    )
+    # no claim to check: the speaker does not know, or the source says it itself
+    states_nothing = np.array([ignorant[p.sentence] or in_answer[p.sentence] for p in pieces])
     contradicted = [False] * n
     incorrect: dict[str, Claim] = {}
 
@@ -330,11 +331,8 @@ def reply_pieces(reply: str) -> list[_Piece]:
     for sentence in split_sentences(text):
         scoped = bool(SCOPED_NEGATION.match(sentence))
         joined = _PAIR.sub(lambda m: m.group(1) + m.group(2) + _PAIR_JOIN, sentence)
-        clauses = [
-            c.replace(_PAIR_JOIN, " ")
-            for c in _CLAUSE.split(joined)
-            if c and len(c.replace(_PAIR_JOIN, " ").split()) >= MIN_CLAUSE_WORDS
-        ]
+        clauses = [c.replace(_PAIR_JOIN, " ") for c in _CLAUSE.split(joined) if c]
+        clauses = [c for c in clauses if len(c.split()) >= MIN_CLAUSE_WORDS]
         pieces.setdefault(sentence, _Piece(sentence, sentence, is_negated(sentence), len(clauses) > 1))
         if len(clauses) > 1:
             for clause in clauses:
