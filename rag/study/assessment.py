@@ -226,10 +226,11 @@ def assess(
     # a sweeping claim the source does not make: "is basically", "always", "by definition", "a myth", "no need"
     source_text = " ".join(v for group in views for v in group)
     source_sweeping = sweeping_words(source_text, anywhere=True)
+    named = " ".join([source_text, answer, *(point.label for point in points)])  # what the source names
     for k, piece in enumerate(pieces):
         if false_piece[k] or states_nothing[k] or piece.text != piece.sentence or best[k].max() < OVERCLAIM_SIM:
             continue
-        words = sweeping_words(piece.text) - source_sweeping
+        words = sweeping_words(piece.text, source=named) - source_sweeping
         if words:
             i = int(best[k].argmax())
             false_piece[k] = True

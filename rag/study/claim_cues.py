@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import re
 
+from rag.study.concept_names import STOPWORDS, words_of
+
 NEGATION = re.compile(
     r"\b(?:never|not|no|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|won't|shouldn't|can't|cannot|"
     r"without|avoid|avoids|avoiding|skip|skips|skipping|unnecessary|nothing|neither|nor|none|nobody|no one|"
@@ -60,9 +62,9 @@ SCOPED_NEGATION = re.compile(  # a sentence that opens with a negation passes it
 _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is then read in its clause
     r"\b(?:always|(?:is|are|'s|was|were)\s+(?:basically|essentially)|(?:basically|essentially)(?=\s+(?:is|are|means|"
     r"just|the same|a|an)\b)|mostly|mainly|merely|purely|by definition|myths?|guaranteed|"
-    r"unnecessary|overkill|pointless|obsolete|irrelevant|wasted effort|waste of time|nothing to do with|"
-    r"immune to|no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|hurts?|"
-    r"stays? the same|holds? steady|sorts? (?:itself|themselves) out|takes? care of (?:itself|themselves)|"
+    r"unnecessary|redundant|superfluous|overkill|pointless|obsolete|irrelevant|wasted effort|waste of time|"
+    r"nothing to do with|immune to|no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|"
+    r"hurts?|stays? the same|holds? steady|sorts? (?:itself|themselves) out|takes? care of (?:itself|themselves)|"
     r"(?:is|are) plenty|works? fine|for good|harmless|"
     r"(?:'s|’s) (?:job|responsibility|problem|concern)|(?:job|responsibility) of the|belongs? to the|"
     r"outside (?:of )?(?:mlops|the scope)|not an? (?:mlops|ml) concern|"
@@ -70,7 +72,7 @@ _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is t
     re.IGNORECASE,
 )
 _REDUCTION = re.compile(  # "is just an S3 bucket", "is only for plotting", "only matters for deep learning"
-    r"\b(?:is|are|was|were|'s|means|mean)\s+(?:basically\s+|really\s+)?(?:just|only|simply)\s+(?!\w+ing\b|as\b)|"
+    r"\b(?:is|are|was|were|'s|means|mean)\s+(?:basically\s+|really\s+)?(?:just|only|simply)\s+(?!\w+ing\b|as\b|not\b)|"
     r"\bonly\s+(?:matters?|happens?|applies|apply|needs?|covers?|contains?|holds?|runs?|builds?|cares?|"
     r"deals?|concerns?|affects?|tracks?|stores?|checks?|measures?)\b(?!\s+(?:if|when|once|after|until)\b)|"
     r"\bmatters?\s+only\b",
@@ -92,6 +94,21 @@ _GUESS = re.compile(  # "maybe it's just a holiday thing": a guess, not a claim
     r"\b(?:maybe|perhaps|possibly|probably|might|could)\b",
     re.IGNORECASE,
 )
+_OUTCOME = re.compile(  # "a newer model is always better": "always" claims an effect, not a step of the workflow
+    r"\b(?:better|best|worse|worst|more|less|fewer|as good|improv\w*|reduc\w*|increas\w*|decreas\w*|available|"
+    r"outperform\w*|beats?|wins?|right|correct|accurate|enough|higher|lower|faster|cheaper|safer|fix(?:es)?|"
+    r"solves?|prevents?|identical|deterministic|works?)\b",
+    re.IGNORECASE,
+)
+_GIST_SUBJECT = re.compile(r"^\s*(?:it|that|this)\s*$", re.IGNORECASE)  # "It's basically one shared spot ..."
+_PAST = re.compile(r"\b(?:was|were|had|used to)\b", re.IGNORECASE)  # "everything was always packaged": a past system
+_BOUND = re.compile(r"\b(?:before|until)\b", re.IGNORECASE)  # "visible before it hurts the business"
+BOUND_REACH = 3  # a sweeping word this many words after "before" is the harm it heads off
+_FILLER = frozenset(
+    "just really even ever actually any anything much further also then again bother worry care about think "
+    "give make do have get keep take use spend put go try work consider someone anyone anybody people".split()
+)
+STEM = 5  # two words sharing their first letters up to this many are one word ("monitor", "monitoring")
 _CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s|\b(?:and|or|so|but|because|since|while|which|then)\b", re.IGNORECASE)
 
 OPPOSITES = [  # word groups that cannot both describe the same thing: a reply with one, its source with the other
@@ -122,29 +139,77 @@ def professes_ignorance(sentence: str) -> bool:
     return bool(_IGNORANCE.search(sentence))
 
 
-def sweeping_words(sentence: str, anywhere: bool = False) -> set[str]:
+def sweeping_words(sentence: str, anywhere: bool = False, source: str = "") -> set[str]:
     """The sweeping words of a sentence that make a claim about a concept (lower case).
 
     An occurrence counts when its clause has no first or second person before it (the
     speaker's practice), does not open the clause (an instruction or a fragment: "Always
-    encrypt", "Mostly encryption") and is not hedged ("almost always"). `anywhere`: every
-    occurrence (the words a source uses, which a reply may repeat).
+    encrypt", "Mostly encryption"), is not hedged ("almost always"), not in a past account
+    ("everything was always packaged in Docker") and not the harm a practice heads off ("before it
+    hurts the business"). "Always" counts only when it claims an effect ("a retrained model is always
+    better"), not a step of the workflow ("every version is always linked to its data"); "it's
+    basically" is a gist of the asked concept. "No need" counts only when what it waives is
+    something the `source` names ("no need to monitor"), not a chore the practice spares you
+    ("so there's no need to rewrite a model for each target"). `anywhere`: every occurrence
+    (the words a source uses, which a reply may repeat).
     """
     found: set[str] = set()
+    source_stems = {w[:STEM] for w in words_of(source)}
     for match in _SWEEPING.finditer(sentence):
-        if anywhere or _claims_about_concept(sentence, match.start()):
-            found.add(match.group(0).lower())
+        word = match.group(0).lower()
+        if not anywhere:
+            if not _claims_about_concept(sentence, match.start()):
+                continue
+            clause_before = _clause_before(sentence, match.start())
+            if word == "always" and not _OUTCOME.search(_clause_at(sentence, match.start())):
+                continue
+            if word.split()[-1] in ("basically", "essentially") and _GIST_SUBJECT.match(clause_before):
+                continue
+            if word == "no need" and source and not _waives_what_source_names(sentence[match.end() :], source_stems):
+                continue
+        found.add(word)
     for match in _REDUCTION.finditer(sentence):
-        if anywhere or _claims_about_concept(sentence, match.start(), opens_ok=True):
-            found.add(" ".join(match.group(0).lower().split()))
+        word = " ".join(match.group(0).lower().split())
+        past = word.startswith(("was ", "were "))  # "the model was only ever fitted to": a past account
+        if not anywhere and (past or not _claims_about_concept(sentence, match.start(), opens_ok=True)):
+            continue
+        found.add(word)
     return found
 
 
-def _claims_about_concept(sentence: str, start: int, opens_ok: bool = False) -> bool:
+def _waives_what_source_names(rest: str, source_stems: set[str]) -> bool:
+    """Whether "no need to/for ..." waives something the source names: the verb waived, or a word of the thing."""
+    clause = _CLAUSE_BREAK.split(rest, maxsplit=1)[0]
+    words = re.findall(r"[a-z][a-z'-]*", clause.lower())
+    if words and words[0] == "for":
+        words = words[1:]
+        if "to" not in words:  # "no need for drift tests": any word of the thing
+            return any(w[:STEM] in source_stems for w in words if w not in STOPWORDS and w not in _FILLER)
+        words = words[words.index("to") :]  # "no need for someone to kick off steps": the verb
+    heads = [w for w in words if w not in STOPWORDS and w not in _FILLER]
+    return not heads or heads[0][:STEM] in source_stems
+
+
+def _clause_before(sentence: str, start: int) -> str:
     before = sentence[:start]
     breaks = list(_CLAUSE_BREAK.finditer(before))
-    clause_before = before[breaks[-1].end() :] if breaks else before
+    return before[breaks[-1].end() :] if breaks else before
+
+
+def _clause_at(sentence: str, start: int) -> str:
+    after = sentence[start:]
+    end = _CLAUSE_BREAK.search(after, 1)
+    return _clause_before(sentence, start) + (after[: end.start()] if end else after)
+
+
+def _claims_about_concept(sentence: str, start: int, opens_ok: bool = False) -> bool:
+    clause_before = _clause_before(sentence, start)
     if _SPEAKER.search(clause_before) or _HEDGE.search(clause_before) or _GUESS.search(clause_before):
+        return False
+    if _PAST.search(clause_before):
+        return False
+    bound = list(_BOUND.finditer(clause_before))
+    if bound and len(clause_before[bound[-1].end() :].split()) <= BOUND_REACH:
         return False
     return opens_ok or bool(clause_before.strip())
 

@@ -15,7 +15,8 @@ from rag.study.concept_names import concept_names, without
         "A model registry is just an S3 bucket per team.",
         "Data drift only matters for deep learning models.",
         "Production monitoring is mainly compliance paperwork.",
-        "Automated retraining should always replace the production model.",
+        "A freshly retrained model is always at least as good as the one in production.",  # an effect
+        "Since the code is in Git, storing the data versions is redundant.",
         "Fairness is guaranteed once you drop the sensitive attribute.",
         "Once a model ships, its quality holds steady.",  # a denial worded positively
         "Load testing can wait, scaling sorts itself out.",
@@ -42,10 +43,35 @@ def test_a_sweeping_reduction_of_a_concept_is_a_cue(sentence):
         "The pipeline runs identically each time, and the metrics tell whether it is good enough.",
         "I paged the on-call engineer, whose job it was to look into the alert.",
         "Maybe it's just a holiday thing, or a broken feed upstream.",  # a guess
+        "Every version is always linked to the code, data and parameters that produced it.",  # a workflow step
+        "A new model should always be compared against the current production model.",
+        "Everything server-side was always packaged in Docker and run on Kubernetes.",  # a past account
+        "CI/CD was mostly GitHub Actions, with Jenkins at older clients.",
+        "It's basically one shared spot where all the trained models live.",  # a gist of the asked concept
+        "Dashboards make gradual degradation visible before it hurts the business.",  # a harm headed off
+        "A result nobody can explain is just not reproducible in practice.",
     ],
 )
 def test_harmless_uses_of_the_same_words_are_not(sentence):
     assert not sweeping_words(sentence)
+
+
+SOURCE = "Track experiments and monitor models in production; package models in a standard format for serving."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "sweeping"),
+    [
+        ("Drift is handled by autoscaling, so there's no need to monitor models specifically.", True),
+        ("Runs are reproducible, so there's no need to track experiments.", True),
+        ("There's no need for experiment tracking in a small team.", True),
+        ("Models use one packaging format, so there's no need to rewrite a model for each serving target.", False),
+        ("An orchestrator ties it together, so there's no need for someone to kick off steps by hand.", False),
+    ],
+)
+def test_no_need_is_a_claim_when_it_waives_what_the_source_names(sentence, sweeping):
+    """A chore that a practice spares you ("no need to rewrite") is not a practice of the source waived."""
+    assert bool(sweeping_words(sentence, source=SOURCE)) is sweeping
 
 
 @pytest.mark.parametrize(
