@@ -54,6 +54,7 @@ from rag.study.claim_cues import (
     NEGATION,
     NEGATIVE_SENSE,
     SCOPED_NEGATION,
+    is_bare_list,
     is_negated,
     opposite,
     professes_ignorance,
@@ -82,6 +83,14 @@ MIN_SUB_ITEMS = 3  # ... whose point has this many sentences (Setup, Process, Ro
 SUB_ITEM_SHARE = 0.7  # ... credits it in proportion to the share of them touched: covered from 0.42, partly from 0.21
 SWAP_MIN_WORDS = 4  # names taken out, a sentence needs this many content words to say something about them
 MIN_CONTENT_WORDS = 2
+LIST_SHARE = 0.5  # a reply with this share of its words in bare term lists ...
+LIST_CREDIT = 0.0  # ... credits a point at most this much
+VAGUE_WORDS = frozenset(  # filler that names no content: "really all about ... key concepts that come together"
+    "really basically actually key important concept concepts thing things stuff part parts picture piece pieces "
+    "together come comes around whole overall general generally various kind kinds sort sorts lot lots way ways "
+    "aspect aspects area areas topic topics element elements factor factors properly right good "
+    "get gets got getting handle handles handled handling deal deals dealt doing done make makes made".split()
+)
 MIN_CLAIM_WORDS = 4  # a shorter sentence names a term ("Differential privacy."), it claims nothing
 MAX_REPLY_CHARS = 6000
 MAX_PIECES = 150
@@ -163,13 +172,14 @@ def assess(
         start += len(group)
     best = np.stack([block.max(axis=1) for block in per_point], axis=1)  # pieces x points
 
-    label_words = {w for point in points for w in _words(point.label)}
+    # what a piece must say beyond naming: words other than the labels', the question's and vague filler
+    named_only = {w for point in points for w in _words(point.label)} | _words(question) | VAGUE_WORDS
     answer_key = quote_key(answer)
     ignorant = {s: professes_ignorance(s) for s in {p.sentence for p in pieces}}
     in_answer = {s: bool(answer_key) and quote_key(s) in answer_key for s in ignorant}
     substantive = np.array(
         [
-            len(_content_words(p.text) - label_words) >= MIN_CONTENT_WORDS
+            len(_content_words(p.text) - named_only) >= MIN_CONTENT_WORDS
             and _claims(p.sentence)
             and not ignorant[p.sentence]
             and not (p.text != p.sentence and _CONDITION.match(p.text))
@@ -253,6 +263,8 @@ def assess(
     beyond_question = _ramp(best - to_question[:, None], MARGIN_FLOOR, MARGIN_FULL)
     credit = np.minimum(on_point, beyond_question)
     credit[~substantive | false_piece] = 0.0
+    if names_only(reply):  # a reply of bare term lists names points, it explains none
+        credit = np.minimum(credit, LIST_CREDIT)
     credits = [float(credit[:, i].max()) for i in range(n)]
     if n <= FEW_POINTS:  # each point is a whole answer of its own: full credit needs most of its sub-items
         item_credit = np.minimum(
@@ -317,6 +329,13 @@ def _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false
         if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN:
             found.append((k, a, b))
     return found
+
+
+def names_only(reply: str) -> bool:
+    """Whether the reply is mostly bare lists of terms ("Spark, Parquet, feature store, GPUs.")."""
+    sentences = split_sentences((reply or "")[:MAX_REPLY_CHARS])
+    listed = sum(len(s.split()) for s in sentences if is_bare_list(s))
+    return listed >= LIST_SHARE * sum(len(s.split()) for s in sentences)
 
 
 def reply_pieces(reply: str) -> list[_Piece]:

@@ -129,6 +129,27 @@ OPPOSITES = [  # word groups that cannot both describe the same thing: a reply w
 _CONTRAST = re.compile(r"\b(?:instead|rather|unlike|than|versus|vs|replac\w*|not|no|without|avoid\w*)\b|n't\b", re.I)
 
 
+_LIST_ITEM = re.compile(r"\s*[,;]\s*|\s+(?:and|or|plus)\s+", re.IGNORECASE)
+_STATEMENT = re.compile(  # a verb of being, having or modality, or a person: the sentence says something
+    r"\b(?:is|are|was|were|be|been|being|am|has|have|had|do|does|did|can|could|should|would|will|must|may|might|"
+    r"means|need|needs|i|you|we|they|it|he|she)\b|n't\b|['’](?:s|re|ll|d|ve|m)\b",
+    re.IGNORECASE,
+)
+LIST_ITEMS = 3  # a sentence of this many short items ...
+LIST_ITEM_WORDS = 3  # ... of at most this many words each, with no verb of being or person, is a bare list
+
+
+def is_bare_list(sentence: str) -> bool:
+    """Whether the sentence only lists terms ("Spark, Parquet, feature store, GPUs."): it names, it states nothing."""
+    body = sentence.strip().rstrip(".!?")
+    items = [item for item in _LIST_ITEM.split(body) if item.strip()]
+    return (
+        len(items) >= LIST_ITEMS
+        and all(len(i.split()) <= LIST_ITEM_WORDS for i in items)
+        and not _STATEMENT.search(body)
+    )
+
+
 def is_negated(text: str) -> bool:
     """An odd number of negations ("never ... without" is a positive statement), harmless ones aside."""
     return len(NEGATION.findall(_HARMLESS_NEGATION.sub(" ", text))) % 2 == 1

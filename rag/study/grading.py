@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from rag.entry import Entry
 from rag.prompts import defuse
-from rag.study.assessment import MAX_REPLY_CHARS, Assessment, Claim, assess
+from rag.study.assessment import MAX_REPLY_CHARS, Assessment, Claim, assess, names_only
 from rag.study.rubric import Point, rubric_points, split_sentences
 from rag.text import clip, quote_key
 
@@ -282,6 +282,8 @@ def feedback_for(
             parts.append(f"You covered every key point ({total}).")
         else:
             parts.append(f"You covered {len(result.covered)} of {total} key points: {_join(result.covered)}.")
+    elif not result.incorrect and names_only(reply):
+        parts.append("Your reply lists terms but does not say what they are or do: explain each in a sentence.")
     elif not result.incorrect:
         parts.append("Your reply does not state any key point of the source yet.")
     if result.partial:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.study.claim_cues import is_negated, opposite, professes_ignorance, sweeping_words
+from rag.study.claim_cues import is_bare_list, is_negated, opposite, professes_ignorance, sweeping_words
 from rag.study.concept_names import concept_names, without
 
 
@@ -158,3 +158,19 @@ def test_a_pair_joined_by_and_stays_in_one_clause():
         for p in reply_pieces("Concept drift changes the link between features and target, so retrain on fresh data.")
     ]
     assert "Concept drift changes the link between features and target" in texts
+
+
+@pytest.mark.parametrize(
+    ("sentence", "bare"),
+    [
+        ("Spark, Parquet, feature store, Horovod, GPUs, Kubernetes, autoscaling.", True),
+        ("Prometheus, Grafana, ELK, PSI, KS test, latency and alerts.", True),
+        ("Accuracy, precision, recall, drift, latency, throughput.", True),
+        ("Track accuracy, precision and recall, and alert when they drop.", False),  # a clause says something
+        ("We use Spark, Parquet and a feature store.", False),  # a person: a statement
+        ("It's Spark, Parquet and Horovod.", False),
+        ("Docker and Kubernetes.", False),  # two items: too few to be a list
+    ],
+)
+def test_a_bare_list_of_terms_is_told_from_a_sentence(sentence, bare):
+    assert is_bare_list(sentence) is bare

@@ -648,6 +648,34 @@ def test_a_salad_of_terms_that_are_not_labels_earns_nothing(kb):
     assert grade_reply(kb, entry_of(kb, "q31"), salad).score == 0.0
 
 
+def test_a_bare_list_of_tools_names_points_but_covers_none_and_says_so(kb):
+    entry = entry_of(kb, "q34")
+    listed = grade_reply(kb, entry, "Spark, Parquet, feature store, Horovod, GPUs, Kubernetes, autoscaling, Airflow.")
+    assert listed.score == 0.0 and "lists terms" in listed.feedback
+    explained = grade_reply(
+        kb,
+        entry,
+        "Process the data with Spark over Parquet files, train with Horovod across several GPUs, and serve on "
+        "Kubernetes with autoscaling behind a load balancer.",
+    )
+    assert explained.score >= 0.5 and "lists terms" not in explained.feedback
+
+
+def test_labels_with_vague_filler_are_not_coverage(kb):
+    reply = "It's about doing monitoring, detection, diagnosis and mitigation properly, so drift gets handled."
+    assert grade_reply(kb, entry_of(kb, "q8"), reply).covered == []
+
+
+def test_a_true_answer_in_firm_words_has_no_false_claim(kb):
+    reply = (
+        "Every trained model must get a unique version, and every version is always linked to the code, data and "
+        "hyperparameters that produced it. The registry keeps them all, so there's no need to reconstruct history "
+        "from chat threads, and a rollback always has a known good version to go back to."
+    )
+    graded = grade_reply(kb, entry_of(kb, "q9"), reply)
+    assert not graded.incorrect and graded.score >= 0.3
+
+
 def test_a_name_every_component_shares_does_not_name_one_of_them(kb):
     graded = grade_reply(
         kb, entry_of(kb, "q28"), "MLflow is a tool where you log your experiments and metrics so you can compare them."
