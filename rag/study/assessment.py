@@ -182,7 +182,7 @@ def assess(
             len(_content_words(p.text) - named_only) >= MIN_CONTENT_WORDS
             and _claims(p.sentence)
             and not ignorant[p.sentence]
-            and not (p.text != p.sentence and _CONDITION.match(p.text))
+            and not _is_condition(p)
             for p in pieces
         ]
     )
@@ -212,7 +212,7 @@ def assess(
     # negation of a stated point: a piece read clause by clause, against the point's single sentences
     sentence_views = [[j for j, v in enumerate(group) if len(split_sentences(v)) <= 1] for group in views]
     for k, piece in enumerate(pieces):
-        if piece.has_clauses or states_nothing[k]:
+        if piece.has_clauses or states_nothing[k] or _is_condition(piece):
             continue  # its clauses are checked instead: a negation belongs to the clause it is in
         options = [(float(per_point[i][k, j]), i, j) for i in range(n) for j in sentence_views[i]]
         if not options:
@@ -329,6 +329,11 @@ def _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false
         if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN:
             found.append((k, a, b))
     return found
+
+
+def _is_condition(piece: _Piece) -> bool:
+    """A clause that is only a condition ("If predictions aren't time-sensitive") states nothing, nor denies."""
+    return piece.text != piece.sentence and bool(_CONDITION.match(piece.text))
 
 
 def names_only(reply: str) -> bool:

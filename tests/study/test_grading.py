@@ -559,6 +559,12 @@ def test_a_condition_clause_states_nothing_of_its_own(kb):
     assert graded.covered == [] and graded.score == 0  # "When drift shows up" alone reads like Diagnosis (0.64)
 
 
+def test_a_negated_condition_is_not_a_denial(kb):
+    reply = "If predictions aren't time-sensitive, batch scoring, say a nightly job over the whole table, is cheaper."
+    graded = grade_reply(kb, entry_of(kb, "q19"), reply)
+    assert not graded.incorrect and graded.score > 0
+
+
 def test_the_speakers_own_past_system_is_not_a_sweeping_claim(kb):
     reply = "In my last job the pipeline was mostly Airflow: one task pulled the raw data from S3, the next trained."
     assert not grade_reply(kb, entry_of(kb, "q2"), reply).incorrect
