@@ -81,6 +81,10 @@ _REDUCTION = re.compile(  # "is just an S3 bucket", "is only for plotting", "onl
 _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no idea": the speaker states nothing
     r"\b(?:i|i'm|i've|we)\b[^.]{0,40}?\b(?:don't|do not|didn't|can't|cannot|couldn't|haven't|have not|am not|"
     r"'m not|never)\s+(?:\w+\s+)?(?:know|sure|remember|recall|explain|tell|say|familiar|understand|had to)\b|"
+    r"\b(?:i|we)\b[^.]{0,20}?\b(?:can't|cannot|couldn't)\s+(?:\w+\s+)?(?:list|name|describe|answer|think of)\b|"
+    r"\bi(?:'ve)?\s+(?:haven't|have not|have never|never)\s+(?:really\s+|actually\s+)?"
+    r"(?:dealt|worked|used|touched|tried)\b|"
+    r"\bi\s+(?:don't|do not)\s+think\s+i\s+(?:can|could)\b|"
     r"\b(?:no idea|not (?:really |entirely |quite )?sure|no clue|i'd guess|i would guess|drawing a blank|"
     r"not familiar with)\b",
     re.IGNORECASE,

@@ -129,6 +129,11 @@ def test_two_names_joined_by_a_copula_are_bound_and_a_comparison_is_not():
         ("No idea, to be honest, maybe something with monitoring.", True),
         ("I'm drawing a blank on this one, so I can't say much.", True),
         ("I haven't deployed models, so I can't really say what testing is expected.", True),
+        ("I haven't really dealt with model versioning myself.", True),
+        ("I don't think I can give a good answer to that one.", True),
+        ("I know it's about ML in production, but I couldn't list the specific challenges.", True),
+        ("We don't list the dependencies anywhere.", False),  # a practice denied, not the speaker's ignorance
+        ("We never used manual deploys; everything went through CI.", False),
         ("I know this one: data drift is a change in the input distribution.", False),
         ("Only promote the model after the tests pass.", False),
     ],
