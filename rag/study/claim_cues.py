@@ -65,7 +65,7 @@ _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is t
     r"unnecessary|redundant|superfluous|overkill|pointless|obsolete|irrelevant|wasted effort|waste of time|"
     r"nothing to do with|immune to|no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|"
     r"hurts?|stays? the same|holds? steady|sorts? (?:itself|themselves) out|takes? care of (?:itself|themselves)|"
-    r"(?:is|are) plenty|works? fine|for good|harmless|"
+    r"(?:is|are) plenty|works? fine|for good|harmless|all (?:the \w+ )?(?:you|we|one) (?:need|needs)|all it takes|"
     r"(?:'s|’s) (?:job|responsibility|problem|concern)|(?:job|responsibility) of the|belongs? to the|"
     r"outside (?:of )?(?:mlops|the scope)|not an? (?:mlops|ml) concern|"
     r"handled by the (?:cloud|platform|vendor|provider))\b",
@@ -120,7 +120,7 @@ OPPOSITES = [  # word groups that cannot both describe the same thing: a reply w
     for a, b in [
         (r"increas\w*", r"decreas\w*"),
         (r"gradual\w*|step by step|incremental\w*|progressive\w*", r"all at once|at once|all-at-once|in one go"),
-        (r"manual\w*|by hand", r"automat\w*"),
+        (r"manual\w*|by hand|hands-on", r"automat\w*"),
         (r"batch\w*", r"real-time|realtime|streaming"),
         (r"small\w*|subset|fraction", r"all|entire|every|whole"),
         (r"optional", r"required|mandatory"),

@@ -17,6 +17,7 @@ from rag.study.concept_names import concept_names, without
         "Production monitoring is mainly compliance paperwork.",
         "A freshly retrained model is always at least as good as the one in production.",  # an effect
         "Since the code is in Git, storing the data versions is redundant.",
+        "A cron job on someone's laptop is all the orchestration you need.",
         "Fairness is guaranteed once you drop the sensitive attribute.",
         "Once a model ships, its quality holds steady.",  # a denial worded positively
         "Load testing can wait, scaling sorts itself out.",
@@ -144,6 +145,7 @@ def test_a_profession_of_ignorance_states_nothing(sentence, ignorant):
 
 def test_a_word_said_the_other_way_round_is_an_opposite_unless_a_sentence_rejects_it():
     assert opposite("Switch all traffic at once.", "Send a small percentage of traffic, then increase gradually.")
+    assert opposite("Retraining is best left as a hands-on task.", "Automate retraining when triggers fire.")
     # the source itself rejects the word ("instead of by hand"), so "automated" agrees with it
     assert not opposite("Retraining is automated.", "Let machines retrain instead of doing it by hand.")
     assert not opposite("Do it by hand rather than automatically.", "Automate it.")  # the reply rejects it
