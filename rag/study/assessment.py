@@ -77,7 +77,7 @@ MISCONCEPTION_MARGIN = 0.1
 SWAP_SIM = 0.55  # a piece naming point A this close to point B's content ...
 SWAP_MARGIN = 0.08  # ... and this much closer to B than to A binds B's properties to A
 OVERCLAIM_SIM = 0.4  # a sweeping sentence this close to some point is a claim about the entry
-OPPOSITE_SIM = 0.6  # a piece this close to a point's sentence that says the opposite in one word contradicts it
+OPPOSITE_SIM = 0.55  # a piece this close to a point's sentence that says the opposite in one word contradicts it
 FEW_POINTS = 2  # an entry with this many points or fewer ...
 MIN_SUB_ITEMS = 3  # ... whose point has this many sentences (Setup, Process, Rollback, Pros, Cons) ...
 SUB_ITEM_SHARE = 0.7  # ... credits it in proportion to the share of them touched: covered from 0.42, partly from 0.21
@@ -221,8 +221,12 @@ def assess(
         if sim < NEGATION_SIM:
             continue
         matched = views[i][j]
-        flipped = [
-            (i2, views[i2][j2]) for s2, i2, j2 in options if s2 >= OPPOSITE_SIM and opposite(piece.text, views[i2][j2])
+        flipped = [  # of the point the piece is about: "batch is cheaper" does not flip the real-time point
+            (i2, views[i2][j2])
+            for s2, i2, j2 in options
+            if s2 >= OPPOSITE_SIM
+            and best[k, i2] >= best[k].max() - NEGATION_NEAR
+            and opposite(piece.text, views[i2][j2])
         ]
         if flipped:
             i, matched = flipped[0]

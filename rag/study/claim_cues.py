@@ -119,7 +119,10 @@ OPPOSITES = [  # word groups that cannot both describe the same thing: a reply w
     (re.compile(rf"\b(?:{a})\b", re.IGNORECASE), re.compile(rf"\b(?:{b})\b", re.IGNORECASE))
     for a, b in [
         (r"increas\w*", r"decreas\w*"),
-        (r"gradual\w*|step by step|incremental\w*|progressive\w*", r"all at once|at once|all-at-once|in one go"),
+        (
+            r"gradual\w*|step by step|incremental\w*|progressive\w*",
+            r"all at once|at once|all-at-once|in one go|at the same (?:time|moment)|simultaneous\w*",
+        ),
         (r"manual\w*|by hand|hands-on", r"automat\w*"),
         (r"batch\w*", r"real-time|realtime|streaming"),
         (r"small\w*|subset|fraction", r"all|entire|every|whole"),

@@ -695,6 +695,12 @@ def test_a_point_stated_with_its_opposite_word_is_a_wrong_claim(kb):
     faithful = grade_reply(kb, entry, "Canary sends a small share of live traffic to the new version first.")
     assert flipped.incorrect and "small percentage" in flipped.incorrect[0].correction
     assert not faithful.incorrect and faithful.score > flipped.score
+    assert grade_reply(kb, entry, "A canary release goes out to every user at the same moment.").incorrect
+
+
+def test_an_opposite_word_flips_only_the_point_the_sentence_is_about(kb):
+    reply = "If results aren't needed instantly, scheduled batch prediction is almost always cheaper."
+    assert not grade_reply(kb, entry_of(kb, "q19"), reply).incorrect  # batch is its own point, not real-time's
 
 
 def test_on_an_entry_of_two_points_one_sub_item_each_is_partial_credit(kb):
