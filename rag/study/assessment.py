@@ -7,7 +7,8 @@ sentences, and the study bank's paraphrases of it. The label is never matched on
 a piece made only of point labels and filler words is not a claim ("Monitoring.
 Detection. Diagnosis." covers nothing), nor is a sentence under four words ("Differential
 privacy."), one that says the speaker does not know ("I couldn't explain the kinds of drift")
-or a clause that is only a condition ("When drift shows up").
+or a clause that is only a condition ("When drift shows up"). A reply made mostly of bare term
+lists ("Spark, Parquet, feature store, GPUs.") names points and covers none.
 
 A piece credits a point when it is close to the point *and* closer to the point than to
 the question: a reply that restates the question is about as similar to every point as a
@@ -38,9 +39,9 @@ A sentence the entry's answer states itself, or one that professes ignorance, is
 On an entry of one or two points, each point is a whole answer (Setup, Process, Rollback,
 Pros, Cons), so a point's credit also follows the share of its sentences the reply touches.
 
-Thresholds were calibrated on `eval/grading_dev.jsonl` and the cues on `eval/grading_dev2.jsonl` and
-`eval/grading_dev3.jsonl` (a second and a third author); method and figures, with the held-out sets,
-in `eval/README.md`, "Grading".
+Thresholds were calibrated on `eval/grading_dev.jsonl` and the cues on `eval/grading_dev2.jsonl`,
+`eval/grading_dev3.jsonl`, `check2` and `check3` (four more authors); method and figures, with the
+held-out sets, in `eval/README.md`, "Grading" and its later rounds.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Sentence embeddings place "never version datasets" next to "version datasets", so the
 polarity of a claim is read from its words. Each cue here was chosen on the calibration
-replies (`eval/grading_dev.jsonl`, `eval/grading_dev2.jsonl`, `eval/grading_dev3.jsonl`) for the
+replies (`eval/grading_dev.jsonl`, `dev2`, `dev3`, and the read `check2` and `check3`) for the
 way myths are stated, against the harmless uses of the same words in correct answers:
 
 * a negation ("never", "don't", "skip", "nobody needs to", "left out", "out of scope"), but
@@ -16,10 +16,14 @@ way myths are stated, against the harmless uses of the same words in correct ans
   the cloud provider's responsibility", "KPIs belong to the product team"), but
   not the speaker's own practice ("I always know which version", "you must always pin") nor
   an instruction ("Always encrypt data at rest"), a hedge ("almost always"), a guess
-  ("maybe it's just a holiday thing"), a gist ("it basically boxes up the model") or a
-  simplicity claim ("rolling back is just switching traffic");
-* a profession of ignorance ("I honestly couldn't explain the kinds of drift") names a topic
-  without stating anything about it;
+  ("maybe it's just a holiday thing"), a gist ("it basically boxes up the model"), a past
+  account ("everything was always packaged in Docker") or a simplicity claim ("rolling back
+  is just switching traffic"); "always" claims something only with an effect ("always
+  better"), "no need" only when it waives what the source names ("no need to monitor", not
+  "no need to rewrite a model for each target");
+* a profession of ignorance ("I honestly couldn't explain the kinds of drift", "I haven't
+  really dealt with it") names a topic without stating anything about it, and a bare list of
+  terms ("Spark, Parquet, feature store, GPUs.") names without stating;
 * one word of a pair that cannot describe the same thing ("all traffic at once" where the
   source says "gradually"), unless either sentence rejects the word itself ("instead of by hand").
 """
