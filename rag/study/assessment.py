@@ -345,7 +345,8 @@ def names_only(reply: str) -> bool:
     """Whether the reply is mostly bare lists of terms ("Spark, Parquet, feature store, GPUs.")."""
     sentences = split_sentences((reply or "")[:MAX_REPLY_CHARS])
     listed = sum(len(s.split()) for s in sentences if is_bare_list(s))
-    return listed >= LIST_SHARE * sum(len(s.split()) for s in sentences)
+    total = sum(len(s.split()) for s in sentences)
+    return total > 0 and listed >= LIST_SHARE * total
 
 
 def reply_pieces(reply: str) -> list[_Piece]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag.study.assessment import names_only
 from rag.study.claim_cues import is_bare_list, is_negated, opposite, professes_ignorance, sweeping_words
 from rag.study.concept_names import concept_names, without
 
@@ -181,3 +182,9 @@ def test_a_pair_joined_by_and_stays_in_one_clause():
 )
 def test_a_bare_list_of_terms_is_told_from_a_sentence(sentence, bare):
     assert is_bare_list(sentence) is bare
+
+
+def test_a_reply_is_names_only_when_most_of_its_words_are_bare_lists():
+    assert names_only("Spark, Parquet, feature store, GPUs. Kubernetes, autoscaling, Airflow.")
+    assert not names_only("Spark, Parquet, GPUs. We process the data with Spark and train on several GPUs at once.")
+    assert not names_only("") and not names_only("   ")
