@@ -146,13 +146,21 @@ _STATEMENT = re.compile(  # a verb of being, having or modality, or a person: th
     r"means|need|needs|i|you|we|they|it|he|she)\b|n't\b|['’](?:s|re|ll|d|ve|m)\b",
     re.IGNORECASE,
 )
+_LIST_FILLER = re.compile(
+    r"\b(?:so|basically|also|like|um+|uh+|er|erm|yeah|well|then|just|really|etc|stuff|things|you know|"
+    r"kind of|sort of|i guess|i mean|and so on|all that)\b",
+    re.IGNORECASE,
+)
 LIST_ITEMS = 3  # a sentence of this many short items ...
 LIST_ITEM_WORDS = 3  # ... of at most this many words each, with no verb of being or person, is a bare list
 
 
 def is_bare_list(sentence: str) -> bool:
-    """Whether the sentence only lists terms ("Spark, Parquet, feature store, GPUs."): it names, it states nothing."""
-    body = sentence.strip().rstrip(".!?")
+    """Whether the sentence only lists terms ("Spark, Parquet, feature store, GPUs."): it names, it states nothing.
+
+    Filler glues a list without making it a statement ("so basically validation, and also um monitoring").
+    """
+    body = _LIST_FILLER.sub(" ", sentence).strip().rstrip(".!?")
     items = [item for item in _LIST_ITEM.split(body) if item.strip()]
     return (
         len(items) >= LIST_ITEMS

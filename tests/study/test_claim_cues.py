@@ -174,6 +174,7 @@ def test_a_pair_joined_by_and_stays_in_one_clause():
         ("Spark, Parquet, feature store, Horovod, GPUs, Kubernetes, autoscaling.", True),
         ("Prometheus, Grafana, ELK, PSI, KS test, latency and alerts.", True),
         ("Accuracy, precision, recall, drift, latency, throughput.", True),
+        ("So basically ingestion, validation, and also um training, evaluation, registry stuff.", True),  # filler
         ("Track accuracy, precision and recall, and alert when they drop.", False),  # a clause says something
         ("We use Spark, Parquet and a feature store.", False),  # a person: a statement
         ("It's Spark, Parquet and Horovod.", False),
