@@ -103,6 +103,8 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*")
 _PAIR = re.compile(r"\b((?:between|both|either)\s+(?:\S+\s+){1,4}?)(and|or)\s+", re.IGNORECASE)
 _PAIR_JOIN = "\x00"
 # a clause opening with these is a condition ("When drift shows up"), the claim is in the clause it governs
+_DEFINES = re.compile(r"\b(?:is|are|means|mean|refers? to|describes?)\b", re.IGNORECASE)  # "X is where ..."
+DEFINITION_WORDS = 6  # a clause defines the point it names when a copula comes within its first words
 _CONDITION = re.compile(r"\s*(?:when|whenever|if|once|as soon as|after|before|until|unless)\b", re.IGNORECASE)
 
 
@@ -309,8 +311,10 @@ def _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false
         if pair and not any(set(pair) <= names.named_in(v) for group in views for v in group):
             found.append((k, pair[0], pair[1]))
             continue
-        # a clause is short once names are out: only an acronym or product name ("CD is ...") names it surely
-        named = names.named_by_subject(piece.text, aliases_only=piece.text != piece.sentence)
+        # a clause names a point surely by an acronym or product name ("CD is ..."), by its name words only
+        # when it defines it ("..., while Tracking is where you manage model versions"), not in a list of steps
+        clause = piece.text != piece.sentence
+        named = names.named_by_subject(piece.text, aliases_only=clause and not _DEFINES.search(_opening(piece.text)))
         if (
             len(named) == 1
             and len(names.named_in(piece.text)) == 1  # a list of several tools is checked clause by clause
@@ -334,6 +338,10 @@ def _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false
         if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN:
             found.append((k, a, b))
     return found
+
+
+def _opening(text: str) -> str:
+    return " ".join(text.split()[:DEFINITION_WORDS])
 
 
 def _is_condition(piece: _Piece) -> bool:

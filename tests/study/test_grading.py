@@ -630,6 +630,21 @@ def test_the_speakers_own_practice_with_always_is_not_a_sweeping_claim(kb):
     assert not graded.incorrect and "Version Control" in graded.covered
 
 
+def test_two_points_defined_the_wrong_way_round_in_one_sentence_are_a_wrong_claim(kb):
+    entry = entry_of(kb, "q4")
+    swapped = "Scalability means rerunning an old experiment and getting identical numbers, while reproducibility is "
+    faithful = "Reproducibility means rerunning an old experiment and getting identical numbers, while scalability is "
+    wrong = grade_reply(kb, entry, swapped + "about serving more traffic.")
+    right = grade_reply(kb, entry, faithful + "about serving more traffic.")
+    assert wrong.incorrect and "That describes Reproducibility, not Scalability" in wrong.incorrect[0].correction
+    assert not right.incorrect and right.score > wrong.score
+
+
+def test_a_list_of_steps_naming_points_is_not_read_as_definitions(kb):
+    reply = "Unit test the code, run integration tests of the whole pipeline, and load test the serving endpoint."
+    assert not grade_reply(kb, entry_of(kb, "q15"), reply).incorrect
+
+
 def test_ci_and_cd_swapped_by_their_acronyms_are_a_wrong_claim(kb):
     entry = entry_of(kb, "q25")
     swapped = grade_reply(
