@@ -102,9 +102,9 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*")
 # "between features and target", "both X and Y": one term, not two clauses
 _PAIR = re.compile(r"\b((?:between|both|either)\s+(?:\S+\s+){1,4}?)(and|or)\s+", re.IGNORECASE)
 _PAIR_JOIN = "\x00"
-# a clause opening with these is a condition ("When drift shows up"), the claim is in the clause it governs
 _DEFINES = re.compile(r"\b(?:is|are|means|mean|refers? to|describes?)\b", re.IGNORECASE)  # "X is where ..."
 DEFINITION_WORDS = 6  # a clause defines the point it names when a copula comes within its first words
+# a clause opening with these is a condition ("When drift shows up"), the claim is in the clause it governs
 _CONDITION = re.compile(r"\s*(?:when|whenever|if|once|as soon as|after|before|until|unless)\b", re.IGNORECASE)
 
 

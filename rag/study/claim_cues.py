@@ -31,6 +31,7 @@ way myths are stated, against the harmless uses of the same words in correct ans
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.study.concept_names import STOPWORDS, words_of
 
@@ -112,7 +113,7 @@ _GIST_SUBJECT = re.compile(r"^\s*(?:it|that|this)\s*$", re.IGNORECASE)  # "It's 
 _PAST = re.compile(r"\b(?:was|were|had|used to)\b", re.IGNORECASE)  # "everything was always packaged": a past system
 _BOUND = re.compile(r"\b(?:before|until)\b", re.IGNORECASE)  # "visible before it hurts the business"
 BOUND_REACH = 3  # a sweeping word this many words after "before" is the harm it heads off
-_FILLER = frozenset(
+_FILLER = frozenset(  # words passed over to reach what "no need to ..." waives ("bother", "give", "someone")
     "just really even ever actually any anything much further also then again bother worry care about think "
     "give make do have get keep take use spend put go try work consider someone anyone anybody people".split()
 )
@@ -194,7 +195,6 @@ def sweeping_words(sentence: str, anywhere: bool = False, source: str = "") -> s
     (the words a source uses, which a reply may repeat).
     """
     found: set[str] = set()
-    source_stems = {w[:STEM] for w in words_of(source)}
     for match in _SWEEPING.finditer(sentence):
         word = match.group(0).lower()
         if not anywhere:
@@ -205,7 +205,7 @@ def sweeping_words(sentence: str, anywhere: bool = False, source: str = "") -> s
                 continue
             if word.split()[-1] in ("basically", "essentially") and _GIST_SUBJECT.match(clause_before):
                 continue
-            if word == "no need" and source and not _waives_what_source_names(sentence[match.end() :], source_stems):
+            if word == "no need" and source and not _waives_what_source_names(sentence[match.end() :], _stems(source)):
                 continue
         found.add(word)
     for match in _REDUCTION.finditer(sentence):
@@ -217,7 +217,13 @@ def sweeping_words(sentence: str, anywhere: bool = False, source: str = "") -> s
     return found
 
 
-def _waives_what_source_names(rest: str, source_stems: set[str]) -> bool:
+@lru_cache(maxsize=64)
+def _stems(source: str) -> frozenset[str]:
+    """The source's words by their first STEM letters, once per source (not once per reply sentence)."""
+    return frozenset(w[:STEM] for w in words_of(source))
+
+
+def _waives_what_source_names(rest: str, source_stems: frozenset[str]) -> bool:
     """Whether "no need to/for ..." waives something the source names: the verb waived, or a word of the thing."""
     clause = _CLAUSE_BREAK.split(rest, maxsplit=1)[0]
     words = re.findall(r"[a-z][a-z'-]*", clause.lower())
