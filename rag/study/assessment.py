@@ -75,6 +75,10 @@ NEGATION_SIM = 0.5  # a negated piece this close to a point's sentence contradic
 NEGATION_NEAR = 0.05  # ... unless a sentence of that point about as close (by this much) is worded negatively too
 MISCONCEPTION_SIM = 0.85  # a piece this close to a bank claim (and closer than to its correction) repeats it
 MISCONCEPTION_MARGIN = 0.1
+# ... and closer than to the refuting source sentence read under its point's label by this much: "Concept drift
+# is when the relationship ... changes" is as close to "Concept Drift: ... the relationship ... changes" as to
+# the myth "Concept drift means the input distribution has shifted"; the myth itself is a little closer to the myth
+MISCONCEPTION_CONTEXT_MARGIN = 0.03
 SWAP_SIM = 0.55  # a piece naming point A this close to point B's content ...
 SWAP_MARGIN = 0.08  # ... and this much closer to B than to A binds B's properties to A
 OVERCLAIM_SIM = 0.4  # a sweeping sentence this close to some point is a claim about the entry
@@ -201,12 +205,17 @@ def assess(
         corrections = np.asarray(embedder.embed([m.correction for m in misconceptions]))
         to_claim = piece_vectors @ claims.T
         to_correction = piece_vectors @ corrections.T
-        to_refuting = piece_vectors @ np.asarray(corpus_vectors([m.source for m in misconceptions])).T
+        sources = [m.source for m in misconceptions]
+        to_refuting = piece_vectors @ np.asarray(corpus_vectors(sources)).T
+        to_refuting_in_context = piece_vectors @ np.asarray(corpus_vectors([_in_context(s, points) for s in sources])).T
         for k, piece in enumerate(pieces):
             if states_nothing[k]:
                 continue
             j = int(to_claim[k].argmax())
-            closer = max(to_correction[k, j], to_refuting[k, j], best[k].max()) + MISCONCEPTION_MARGIN
+            closer = max(
+                max(to_correction[k, j], to_refuting[k, j], best[k].max()) + MISCONCEPTION_MARGIN,
+                to_refuting_in_context[k, j] + MISCONCEPTION_CONTEXT_MARGIN,
+            )
             if to_claim[k, j] >= MISCONCEPTION_SIM and to_claim[k, j] >= closer:
                 false_piece[k] = True
                 m = misconceptions[j]
@@ -401,6 +410,20 @@ def _sub_items(point: Point) -> set[str]:
     """The sentences of a point's content (its sub-items), when it has several."""
     content = content_of(point)
     return {s for s in split_sentences(content) if s != content}
+
+
+def _in_context(sentence: str, points: list[Point]) -> str:
+    """A source sentence with the label of the point it belongs to, when it does not name it itself.
+
+    "This is a specific type of drift where the relationship ... changes" says what *concept drift* is
+    only under its label; read alone, a reply defining concept drift rightly seems farther from it than
+    from the myth that names concept drift.
+    """
+    key = quote_key(sentence)
+    for point in points:
+        if key and key in quote_key(point.text) and not _words(point.label) <= _words(sentence):
+            return f"{point.label}: {sentence}"
+    return sentence
 
 
 def _claims(sentence: str) -> bool:

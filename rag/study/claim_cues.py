@@ -100,7 +100,7 @@ _SPEAKER = re.compile(  # the speaker's own practice or advice: "I always", "you
 )
 _HEDGE = re.compile(r"\b(?:almost|nearly|not|isn't|aren't|virtually)\s*$", re.IGNORECASE)
 _GUESS = re.compile(  # "maybe it's just a holiday thing": a guess, not a claim
-    r"\b(?:maybe|perhaps|possibly|probably|might|could)\b",
+    r"\b(?:maybe|perhaps|possibly|probably|might|may|could)\b",
     re.IGNORECASE,
 )
 _OUTCOME = re.compile(  # "a newer model is always better": "always" claims an effect, not a step of the workflow
@@ -111,6 +111,8 @@ _OUTCOME = re.compile(  # "a newer model is always better": "always" claims an e
 )
 _GIST_SUBJECT = re.compile(r"^\s*(?:it|that|this)\s*$", re.IGNORECASE)  # "It's basically one shared spot ..."
 _PAST = re.compile(r"\b(?:was|were|had|used to)\b", re.IGNORECASE)  # "everything was always packaged": a past system
+# "even if the mapping stays the same": a condition or concession, not a claim
+_CONDITION_OPEN = re.compile(r"\s*(?:even\s+)?(?:if|when|whenever|though|although|unless|whether)\b", re.IGNORECASE)
 _BOUND = re.compile(r"\b(?:before|until)\b", re.IGNORECASE)  # "visible before it hurts the business"
 BOUND_REACH = 3  # a sweeping word this many words after "before" is the harm it heads off
 _FILLER = frozenset(  # words passed over to reach what "no need to ..." waives ("bother", "give", "someone")
@@ -141,7 +143,8 @@ OPPOSITES = [  # word groups that cannot both describe the same thing: a reply w
 _CONTRAST = re.compile(r"\b(?:instead|rather|unlike|than|versus|vs|replac\w*|not|no|without|avoid\w*)\b|n't\b", re.I)
 
 
-_LIST_ITEM = re.compile(r"\s*[,;]\s*|\s+(?:and|or|plus)\s+", re.IGNORECASE)
+# "&", "/" and brackets join terms too ("Data Collection & Storage", "Model Drift (or Prediction Drift)")
+_LIST_ITEM = re.compile(r"\s*[,;&/()]\s*|(?:^|\s+)(?:and|or|plus)(?:\s+|$)", re.IGNORECASE)
 _STATEMENT = re.compile(  # a verb of being, having or modality, or a person: the sentence says something
     r"\b(?:is|are|was|were|be|been|being|am|has|have|had|do|does|did|can|could|should|would|will|must|may|might|"
     r"means|need|needs|i|you|we|they|it|he|she)\b|n't\b|['’](?:s|re|ll|d|ve|m)\b",
@@ -153,7 +156,9 @@ _LIST_FILLER = re.compile(
     re.IGNORECASE,
 )
 LIST_ITEMS = 3  # a sentence of this many short items ...
-LIST_ITEM_WORDS = 3  # ... of at most this many words each, with no verb of being or person, is a bare list
+LIST_ITEM_WORDS = 3  # ... of at most this many words each, with no verb of being or person, is a bare list;
+LONG_ITEM_SHARE = 0.25  # ... this share of its items may be longer ("works on my machine") ...
+LONG_ITEM_WORDS = 6  # ... up to this many words
 
 
 def is_bare_list(sentence: str) -> bool:
@@ -162,10 +167,12 @@ def is_bare_list(sentence: str) -> bool:
     Filler glues a list without making it a statement ("so basically validation, and also um monitoring").
     """
     body = _LIST_FILLER.sub(" ", sentence).strip().rstrip(".!?")
-    items = [item for item in _LIST_ITEM.split(body) if item.strip()]
+    items = [item.split() for item in _LIST_ITEM.split(body) if item and item.strip()]
+    long_items = [i for i in items if len(i) > LIST_ITEM_WORDS]
     return (
         len(items) >= LIST_ITEMS
-        and all(len(i.split()) <= LIST_ITEM_WORDS for i in items)
+        and len(long_items) <= LONG_ITEM_SHARE * len(items)
+        and all(len(i) <= LONG_ITEM_WORDS for i in long_items)
         and not _STATEMENT.search(body)
     )
 
@@ -252,7 +259,7 @@ def _claims_about_concept(sentence: str, start: int, opens_ok: bool = False) -> 
     clause_before = _clause_before(sentence, start)
     if _SPEAKER.search(clause_before) or _HEDGE.search(clause_before) or _GUESS.search(clause_before):
         return False
-    if _PAST.search(clause_before):
+    if _PAST.search(clause_before) or _CONDITION_OPEN.match(clause_before):
         return False
     bound = list(_BOUND.finditer(clause_before))
     if bound and len(clause_before[bound[-1].end() :].split()) <= BOUND_REACH:

@@ -52,6 +52,8 @@ def test_a_sweeping_reduction_of_a_concept_is_a_cue(sentence):
         "It's basically one shared spot where all the trained models live.",  # a gist of the asked concept
         "Dashboards make gradual degradation visible before it hurts the business.",  # a harm headed off
         "A result nobody can explain is just not reproducible in practice.",
+        "Data drift is a shift in the inputs, even if the mapping to the target stays the same.",  # a concession
+        "Data drift moves the inputs, while the mapping to the target may stay the same.",  # a possibility
     ],
 )
 def test_harmless_uses_of_the_same_words_are_not(sentence):
@@ -175,7 +177,11 @@ def test_a_pair_joined_by_and_stays_in_one_clause():
         ("Prometheus, Grafana, ELK, PSI, KS test, latency and alerts.", True),
         ("Accuracy, precision, recall, drift, latency, throughput.", True),
         ("So basically ingestion, validation, and also um training, evaluation, registry stuff.", True),  # filler
+        ("Data Collection & Storage, RBAC, so basically Data Processing & Model Training, and also DevOps.", True),
+        ("Model Drift (or Prediction Drift), Concept Drift, Data Drift, so basically PSI, yeah.", True),
+        ("Environment Inconsistency, Docker, Resource Constraints GPU, works on my machine, yeah.", True),  # one long
         ("Track accuracy, precision and recall, and alert when they drop.", False),  # a clause says something
+        ("Latency under load, cost per prediction at peak traffic, drift of the inputs, retraining.", False),
         ("We use Spark, Parquet and a feature store.", False),  # a person: a statement
         ("It's Spark, Parquet and Horovod.", False),
         ("Docker and Kubernetes.", False),  # two items: too few to be a list

@@ -640,6 +640,14 @@ def test_two_points_defined_the_wrong_way_round_in_one_sentence_are_a_wrong_clai
     assert not right.incorrect and right.score > wrong.score
 
 
+def test_a_right_definition_naming_the_concept_of_a_myth_is_not_the_myth(kb):
+    """The myth "Concept drift means the input distribution has shifted" names concept drift, as the truth does."""
+    entry = entry_of(kb, "q11")
+    right = "Concept drift is when the relationship between the features and the target itself changes over time."
+    assert not grade_reply(kb, entry, right).incorrect
+    assert grade_reply(kb, entry, "Concept drift is when the distribution of the input features changes.").incorrect
+
+
 def test_a_list_of_steps_naming_points_is_not_read_as_definitions(kb):
     reply = "Unit test the code, run integration tests of the whole pipeline, and load test the serving endpoint."
     assert not grade_reply(kb, entry_of(kb, "q15"), reply).incorrect
