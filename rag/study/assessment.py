@@ -94,7 +94,11 @@ VAGUE_WORDS = frozenset(  # filler that names no content: "really all about ... 
     "really basically actually key important concept concepts thing things stuff part parts picture piece pieces "
     "together come comes around whole overall general generally various kind kinds sort sorts lot lots way ways "
     "aspect aspects area areas topic topics element elements factor factors properly right good "
-    "get gets got getting handle handles handled handling deal deals dealt doing done make makes made".split()
+    "get gets got getting handle handles handled handling deal deals dealt doing done make makes made "
+    # empty verbs and praise that glue labels into a sentence: "leverage X, take care of Y, so it's all solid"
+    "want wants leverage leverages leveraging drive drives take takes care lean leans solid pretty much "
+    "everything all end story grade production-grade proactive observable approach approaches depends depend "
+    "option options".split()
 )
 MIN_CLAIM_WORDS = 4  # a shorter sentence names a term ("Differential privacy."), it claims nothing
 MAX_REPLY_CHARS = 6000
@@ -193,6 +197,11 @@ def assess(
             for p in pieces
         ]
     )
+    for k, piece in enumerate(pieces):  # a sentence says no more than its clauses: "leverage X, handle Y properly"
+        if piece.has_clauses and not any(
+            substantive[c] for c, clause in enumerate(pieces) if clause.sentence == piece.sentence and c != k
+        ):
+            substantive[k] = False
     false_piece = np.zeros(len(pieces), dtype=bool)
     # no claim to check: the speaker does not know, or the source says it itself
     states_nothing = np.array([ignorant[p.sentence] or in_answer[p.sentence] for p in pieces])

@@ -37,8 +37,8 @@ from rag.study.concept_names import STOPWORDS, words_of
 
 NEGATION = re.compile(
     r"\b(?:never|not|no|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|won't|shouldn't|can't|cannot|"
-    r"without|avoid|avoids|avoiding|skip|skips|skipping|unnecessary|nothing|neither|nor|none|nobody|no one|"
-    r"left out|leave out|leaves out|leaving out|out of scope|omit|omits|omitted)\b|n't\b",
+    r"without|avoid|avoids|avoided|avoiding|skip|skips|skipped|skipping|unnecessary|nothing|neither|nor|none|"
+    r"nobody|no one|left out|leave out|leaves out|leaving out|out of scope|omit|omits|omitted|omitting)\b|n't\b",
     re.IGNORECASE,
 )
 _HARMS = (  # what a practice spares you: "without downtime", "avoiding conflicts" state something positive
@@ -87,9 +87,10 @@ _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no i
     r"\b(?:i|i'm|i've|we)\b[^.]{0,40}?\b(?:don't|do not|didn't|can't|cannot|couldn't|haven't|have not|am not|"
     r"'m not|never)\s+(?:\w+\s+)?(?:know|sure|remember|recall|explain|tell|say|familiar|understand|had to)\b|"
     r"\b(?:i|we)\b[^.]{0,20}?\b(?:can't|cannot|couldn't)\s+(?:\w+\s+)?(?:list|name|describe|answer|think of)\b|"
-    r"\bi(?:'ve)?\s+(?:haven't|have not|have never|never)\s+(?:really\s+|actually\s+)?"
-    r"(?:dealt|worked|used|touched|tried)\b|"
+    r"\bi(?:'ve)?\b[^.]{0,60}?\b(?:haven't|have not|have never|never)\s+(?:really\s+|actually\s+|ever\s+)?"
+    r"(?:dealt|worked|used|touched|tried|packaged|deployed|built|set up|implemented|done)\b|"
     r"\bi\s+(?:don't|do not)\s+think\s+i\s+(?:can|could)\b|"
+    r"\bi(?:'d| would)\s+(?:have|need)\s+to\s+(?:think|look|check|read|google)\b|\blook (?:it|that|this) up\b|"
     r"\b(?:no idea|not (?:really |entirely |quite )?sure|no clue|i'd guess|i would guess|drawing a blank|"
     r"not familiar with)\b",
     re.IGNORECASE,
@@ -138,6 +139,17 @@ OPPOSITES = [  # word groups that cannot both describe the same thing: a reply w
         (r"faster|quicker", r"slower"),
         (r"higher", r"lower"),
         (r"earl(?:y|ier)", r"lat(?:e|er)"),
+        # the design choices an MLOps answer takes sides on: scale out, columnar, modular, incremental, standard
+        (
+            r"horizontal\w*|scale out|scaling out|replicas",
+            r"vertical\w*|scale up|scaling up|(?:one|single) (?:larger|bigger)",
+        ),
+        (r"columnar|column-oriented|column-based", r"row-based|row-oriented|row format"),
+        (r"modular\w*|independent", r"monolith\w*"),
+        (r"incremental\w*|only new", r"full (?:dataset|history|data)|entire (?:dataset|history)|from scratch"),
+        (r"standardi[sz]\w*|reusable|templates?|self-service", r"bespoke|ad[- ]hoc|one-off"),
+        (r"locali[sz]\w*|decentrali[sz]\w*|federated", r"centrali[sz]\w*"),
+        (r"dynamic\w*", r"static\w*|fixed"),
     ]
 ]
 _CONTRAST = re.compile(r"\b(?:instead|rather|unlike|than|versus|vs|replac\w*|not|no|without|avoid\w*)\b|n't\b", re.I)

@@ -136,6 +136,9 @@ def test_two_names_joined_by_a_copula_are_bound_and_a_comparison_is_not():
         ("I haven't really dealt with model versioning myself.", True),
         ("I don't think I can give a good answer to that one.", True),
         ("I know it's about ML in production, but I couldn't list the specific challenges.", True),
+        ("I've only ever trained models in a notebook and haven't packaged one for serving.", True),
+        ("Honestly, I'd have to look that up before answering.", True),
+        ("We have never needed a separate registry.", False),  # a claim about the practice
         ("We don't list the dependencies anywhere.", False),  # a practice denied, not the speaker's ignorance
         ("We never used manual deploys; everything went through CI.", False),
         ("I know this one: data drift is a change in the input distribution.", False),
@@ -152,6 +155,27 @@ def test_a_word_said_the_other_way_round_is_an_opposite_unless_a_sentence_reject
     # the source itself rejects the word ("instead of by hand"), so "automated" agrees with it
     assert not opposite("Retraining is automated.", "Let machines retrain instead of doing it by hand.")
     assert not opposite("Do it by hand rather than automatically.", "Automate it.")  # the reply rejects it
+
+
+@pytest.mark.parametrize(
+    ("reply", "source"),
+    [
+        ("Store the features as a row-based format like Parquet.", "Use columnar formats like Parquet."),
+        ("Serve the model from one bigger machine.", "Design prediction services to scale out horizontally."),
+        ("Merge the steps into one monolithic job.", "Build pipelines with independent, reusable components."),
+        ("Reprocess the full dataset on every run.", "Design pipelines to process only new or changed data."),
+        ("Each team builds bespoke deployment tooling.", "Create reusable templates for common ML tasks."),
+        ("Allocate a static pool of GPUs.", "Implement dynamic resource allocation based on workload."),
+    ],
+)
+def test_the_design_choices_an_answer_takes_sides_on_have_opposites(reply, source):
+    assert opposite(reply, source)
+    assert not opposite(source, source)
+
+
+def test_a_past_participle_of_avoid_or_skip_is_a_negation():
+    assert is_negated("Prediction caching should be avoided for frequent inputs.")
+    assert is_negated("Fairness testing can be skipped for internal models.")
 
 
 def test_a_capitalised_name_the_entry_writes_inside_sentences_names_its_point():

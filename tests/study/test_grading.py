@@ -648,6 +648,15 @@ def test_a_right_definition_naming_the_concept_of_a_myth_is_not_the_myth(kb):
     assert grade_reply(kb, entry, "Concept drift is when the distribution of the input features changes.").incorrect
 
 
+def test_labels_glued_by_empty_verbs_cover_nothing(kb):
+    """Each clause only pairs a label with "leverage", "handle ... properly" or "take care of": no content."""
+    reply = (
+        "You basically leverage the monitoring infrastructure, handle alerting properly, take care of the "
+        "operational metrics and drive visualization and reporting, so it's all solid and production-grade."
+    )
+    assert grade_reply(kb, entry_of(kb, "q23"), reply).score <= 0.1
+
+
 def test_a_list_of_steps_naming_points_is_not_read_as_definitions(kb):
     reply = "Unit test the code, run integration tests of the whole pipeline, and load test the serving endpoint."
     assert not grade_reply(kb, entry_of(kb, "q15"), reply).incorrect
