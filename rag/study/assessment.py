@@ -7,7 +7,9 @@ sentences, and the study bank's paraphrases of it. The label is never matched on
 a piece made only of point labels and filler words is not a claim ("Monitoring.
 Detection. Diagnosis." covers nothing), nor is a sentence under four words ("Differential
 privacy."), one that says the speaker does not know ("I couldn't explain the kinds of drift")
-or a clause that is only a condition ("When drift shows up"). A reply made mostly of bare term
+a clause that is only a condition ("When drift shows up"), a sentence whose clauses say nothing
+("leverage X, handle Y properly") or a question back ("Could you tell me more ...?"). A clause
+rejecting an alternative ("..., not straight to 100%") denies no point. A reply made mostly of bare term
 lists ("Spark, Parquet, feature store, GPUs.") names points and covers none.
 
 A piece credits a point when it is close to the point *and* closer to the point than to
@@ -26,7 +28,8 @@ A piece is a false claim, credits nothing and is listed, when it
   `concept_names.py`) but, with the names taken out, reads like another point's content (two
   strategies, tools or drift types with their properties swapped: "Blue-green is the gradual
   one: you send 5% of traffic ...", "CD is where the unit tests run"), or joins two points'
-  names with a copula the source never joins them with ("SageMaker is IBM's product");
+  names with a copula the source never joins them with ("SageMaker is IBM's product"); the
+  same holds for the named sub-items of one point ("Schedule-Based: ...", "Performance-Based: ...");
 * is close to a point's sentence but says its opposite in one word ("all traffic at once"
   where the source says "a small percentage ... gradually increase");
 * is a sweeping claim about a concept the points never make ("is basically", "is just an S3
@@ -98,7 +101,8 @@ VAGUE_WORDS = frozenset(  # filler that names no content: "really all about ... 
     # empty verbs and praise that glue labels into a sentence: "leverage X, take care of Y, so it's all solid"
     "want wants leverage leverages leveraging drive drives take takes care lean leans solid pretty much "
     "everything all end story grade production-grade proactive observable approach approaches depends depend "
-    "option options".split()
+    "option options important crucial essential matters matter valuable visibility insight insights give gives "
+    "happen happens going big great".split()
 )
 MIN_CLAIM_WORDS = 4  # a shorter sentence names a term ("Differential privacy."), it claims nothing
 MAX_REPLY_CHARS = 6000
@@ -111,8 +115,11 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*")
 _PAIR = re.compile(r"\b((?:between|both|either)\s+(?:\S+\s+){1,4}?)(and|or)\s+", re.IGNORECASE)
 _PAIR_JOIN = "\x00"
 _DEFINES = re.compile(r"\b(?:is|are|means|mean|refers? to|describes?)\b", re.IGNORECASE)  # "X is where ..."
+_SUB_ITEM = re.compile(r"([A-Z][\w&/()' -]{1,40}?):\s+\S")  # "Schedule-Based: Retrain at regular intervals"
 DEFINITION_WORDS = 6  # a clause defines the point it names when a copula comes within its first words
 # a clause opening with these is a condition ("When drift shows up"), the claim is in the clause it governs
+_REQUEST = re.compile(r"\s*(?:(?:could|can|would|will) you|what do you mean|do you mean)\b", re.IGNORECASE)
+_REJECTION = re.compile(r"\s*(?:not|rather than|instead of)\b", re.IGNORECASE)
 _CONDITION = re.compile(r"\s*(?:when|whenever|if|once|as soon as|after|before|until|unless)\b", re.IGNORECASE)
 
 
@@ -194,6 +201,7 @@ def assess(
             and _claims(p.sentence)
             and not ignorant[p.sentence]
             and not _is_condition(p)
+            and not _REQUEST.match(p.sentence)  # "Could you tell me more about the pipeline?" asks, states nothing
             for p in pieces
         ]
     )
@@ -233,7 +241,7 @@ def assess(
     # negation of a stated point: a piece read clause by clause, against the point's single sentences
     sentence_views = [[j for j, v in enumerate(group) if len(split_sentences(v)) <= 1] for group in views]
     for k, piece in enumerate(pieces):
-        if piece.has_clauses or states_nothing[k] or _is_condition(piece):
+        if piece.has_clauses or states_nothing[k] or _is_condition(piece) or _is_rejection(piece):
             continue  # its clauses are checked instead: a negation belongs to the clause it is in
         options = [(float(per_point[i][k, j]), i, j) for i in range(n) for j in sentence_views[i]]
         if not options:
@@ -281,6 +289,16 @@ def assess(
         correction = f"That describes {points[b].label}, not {points[a].label}. {source}"
         incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, source))
 
+    # the same within a point: its named sub-items swapped ("schedule-based retraining fires when metrics drop")
+    subs, parents = _sub_concepts(points)
+    sub_views = [[content_of(sub)] for sub in subs]
+    done = false_piece | states_nothing
+    for k, a, b in _swapped(embedder, corpus_vectors, subs, sub_views, source_text, pieces, done, defining_only=False):
+        false_piece[k] = True
+        contradicted[parents[a]] = True
+        correction = f"That describes {subs[b].label}, not {subs[a].label}. {subs[a].text}"
+        incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, subs[a].text))
+
     for k, piece in enumerate(pieces):  # a sentence with a false claim in it credits nothing, clause by clause
         if piece.sentence in incorrect:
             false_piece[k] = True
@@ -307,13 +325,17 @@ def assess(
     return Assessment(credits, contradicted, related, list(incorrect.values()))
 
 
-def _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false_piece) -> list[tuple[int, int, int]]:
+def _swapped(
+    embedder, corpus_vectors, points, views, source_text, pieces, false_piece, defining_only: bool = True
+) -> list[tuple[int, int, int]]:
     """(piece, named point, point it describes) for each piece that binds one point's properties to another.
 
     A clause that names one point in its first words is read with all names taken out: when it
     is then closer to another point's content than to its own, by SWAP_MARGIN, it describes that
     other point. A clause that joins two points' names by a copula the source never joins them
-    with ("SageMaker is IBM's product") says one is the other.
+    with ("SageMaker is IBM's product") says one is the other. `defining_only`: a clause names a
+    point by its name words only when it defines it; sub-items' names ("schedule-based") are
+    distinctive enough to name one in any clause.
     """
     n = len(points)
     if n < 2:
@@ -332,7 +354,8 @@ def _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false
         # a clause names a point surely by an acronym or product name ("CD is ..."), by its name words only
         # when it defines it ("..., while Tracking is where you manage model versions"), not in a list of steps
         clause = piece.text != piece.sentence
-        named = names.named_by_subject(piece.text, aliases_only=clause and not _DEFINES.search(_opening(piece.text)))
+        defines = not defining_only or bool(_DEFINES.search(_opening(piece.text)))
+        named = names.named_by_subject(piece.text, aliases_only=clause and not defines)
         if (
             len(named) == 1
             and len(names.named_in(piece.text)) == 1  # a list of several tools is checked clause by clause
@@ -358,6 +381,21 @@ def _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false
     return found
 
 
+def _sub_concepts(points: list[Point]) -> tuple[list[Point], list[int]]:
+    """The named sub-items of each point ("Schedule-Based: Retrain at regular intervals"), as points of their own,
+    with the index of the point each belongs to. A point's sub-items are alternatives or parts an answer
+    may bind to one another, just as it may bind two points."""
+    subs: list[Point] = []
+    parents: list[int] = []
+    for i, point in enumerate(points):
+        for sentence in _sub_items(point):
+            named = _SUB_ITEM.match(sentence)
+            if named:
+                subs.append(Point(label=named.group(1), text=sentence))
+                parents.append(i)
+    return subs, parents
+
+
 def _opening(text: str) -> str:
     return " ".join(text.split()[:DEFINITION_WORDS])
 
@@ -365,6 +403,11 @@ def _opening(text: str) -> str:
 def _is_condition(piece: _Piece) -> bool:
     """A clause that is only a condition ("If predictions aren't time-sensitive") states nothing, nor denies."""
     return piece.text != piece.sentence and bool(_CONDITION.match(piece.text))
+
+
+def _is_rejection(piece: _Piece) -> bool:
+    """A clause rejecting an alternative ("canary with a small share first, not straight to 100%") denies no point."""
+    return piece.text != piece.sentence and bool(_REJECTION.match(piece.text))
 
 
 def names_only(reply: str) -> bool:

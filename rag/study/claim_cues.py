@@ -36,20 +36,30 @@ from functools import lru_cache
 from rag.study.concept_names import STOPWORDS, words_of
 
 NEGATION = re.compile(
-    r"\b(?:never|not|no|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|won't|shouldn't|can't|cannot|"
+    # a dismissal denies a practice as a "never" does; a two-word one ("shouldn't bother") is one negation
+    r"\b(?:(?:shouldn't|should not|don't|do not|needn't|need not) bother|(?:isn't|aren't|not) (?:really )?worth|"
+    r"(?:a )?thing of the past|rarely|optional|only slows? (?:\w+ )?down|safely (?:leave|ignore|drop)|"
+    r"stop (?:doing|using|bothering|maintaining|tracking|running)|"
+    r"never|not|no|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|won't|shouldn't|can't|cannot|"
     r"without|avoid|avoids|avoided|avoiding|skip|skips|skipped|skipping|unnecessary|nothing|neither|nor|none|"
-    r"nobody|no one|left out|leave out|leaves out|leaving out|out of scope|omit|omits|omitted|omitting)\b|n't\b",
+    r"nobody|no one|left out|leave out|leaves out|leaving out|out of scope|omit|omits|omitted|omitting|"
+    r"cant|wont|isnt|arent|shouldnt|wasnt)\b|n't\b",  # typed without the apostrophe
     re.IGNORECASE,
 )
 _HARMS = (  # what a practice spares you: "without downtime", "avoiding conflicts" state something positive
     r"clash\w*|conflict\w*|break\w*|fail\w*|error\w*|downtime|outages?|interrupt\w*|disrupt\w*|interfer\w*|risk\w*|"
     r"los\w*|hurt\w*|harm\w*|slow\w*|bottleneck\w*|fall\w* over|crash\w*|go(?:es|ing)? down|guesswork|surprises?|"
-    r"issues?|problems?|mistakes?"
+    r"issues?|problems?|mistakes?|unable|wide open|exposed|leak\w*|stale|blind\w*|guess\w*|pretend\w*|panic\w*|"
+    r"worry\w*|overthink\w*|reinvent\w*|hand-roll\w*|scrambl\w*|firefight\w*|corrupt\w*"
 )
 _HARMLESS_NEGATION = re.compile(  # negations that state something positive
     r"\bno longer\b|\bnot (?:only|just|merely)\b|\bno matter\b|\bnever (?:been )?easier\b|"
-    r"\b(?:don't|doesn't|won't|do not|does not|will not) (?:\w+ )?(?:crash|break|fail|go down)\b|"
+    r"\b(?:don't|doesn't|won't|do not|does not|will not|rarely) (?:\w+ )?(?:crash\w*|break\w*|fail\w*|go down)\b|"
     rf"\b(?:without|avoid(?:s|ing)?) (?:\w+ ){{0,2}}?(?:{_HARMS})\b|"
+    rf"\b(?:don't|do not|doesn't|won't|never) want (?:\w+ ){{0,3}}?(?:{_HARMS})\b|"  # "don't want your API wide open"
+    rf"\bno need to (?:\w+ )?(?:{_HARMS})\b|"  # "no need to reinvent the wheel", "no need to panic"
+    r"\b(?:don't|do not|never|shouldn't|should not|can't|cannot|won't)\s+(?:\S+\s+){0,4}?unless\b|"  # = "only if"
+    r"\bif\b[^,;:.]*|"  # a negation inside a condition ("if you don't want to run infra") states nothing
     r"\bwithout (?:\w+ ){0,2}?(?:affect\w*|impact\w*|drift\w*|depend\w* on|manual\w*|redeploy\w*|retrain\w*|"
     r"touch\w*|chang\w*)\b",  # "without redeploying": a practice needs no other step
     re.IGNORECASE,
@@ -111,6 +121,10 @@ _OUTCOME = re.compile(  # "a newer model is always better": "always" claims an e
     re.IGNORECASE,
 )
 _GIST_SUBJECT = re.compile(r"^\s*(?:it|that|this)\s*$", re.IGNORECASE)  # "It's basically one shared spot ..."
+_REPORTED = re.compile(  # "even if people think MLOps is only technical": a belief reported, not claimed
+    r"\b(?:people|some|many|others|folks|everyone|they|managers|teams)\s+(?:\w+\s+)?(?:think|say|believe|assume|claim)s?\b",
+    re.IGNORECASE,
+)
 _PAST = re.compile(r"\b(?:was|were|had|used to)\b", re.IGNORECASE)  # "everything was always packaged": a past system
 # "even if the mapping stays the same": a condition or concession, not a claim
 _CONDITION_OPEN = re.compile(r"\s*(?:even\s+)?(?:if|when|whenever|though|although|unless|whether)\b", re.IGNORECASE)
@@ -271,7 +285,7 @@ def _claims_about_concept(sentence: str, start: int, opens_ok: bool = False) -> 
     clause_before = _clause_before(sentence, start)
     if _SPEAKER.search(clause_before) or _HEDGE.search(clause_before) or _GUESS.search(clause_before):
         return False
-    if _PAST.search(clause_before) or _CONDITION_OPEN.match(clause_before):
+    if _PAST.search(clause_before) or _CONDITION_OPEN.match(clause_before) or _REPORTED.search(clause_before):
         return False
     bound = list(_BOUND.finditer(clause_before))
     if bound and len(clause_before[bound[-1].end() :].split()) <= BOUND_REACH:

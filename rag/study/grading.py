@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 # Calibrated on eval/grading_dev.jsonl (see eval/README.md, "Grading").
 FULL_SHARE = 0.9  # a full answer states this share of the points ...
 EXPECTED_POINTS = 8  # ... and never needs more than this many
-INCORRECT_COST = 0.25  # each false claim costs this much of the score
+INCORRECT_COST = 0.35  # each false claim costs this much of the score
 GOOD_SCORE = 0.8  # from here the answer is strong (green)
 ON_TRACK_SCORE = 0.4  # from here it is on the right track (amber); below, not there yet (red)
 LLM_RELATED_FLOOR = 0.3  # an LLM "covered" needs at least this similarity to some piece of the reply

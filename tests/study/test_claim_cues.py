@@ -173,6 +173,35 @@ def test_the_design_choices_an_answer_takes_sides_on_have_opposites(reply, sourc
     assert not opposite(source, source)
 
 
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("Teams shouldn't bother tracking resource usage.", True),  # one dismissal, not two negations
+        ("Registries are a thing of the past.", True),
+        ("Governance trails rarely matter outside banks.", True),
+        ("Cross-team review only slows you down.", True),
+        ("Monitoring is optional once the tests pass.", True),
+        ("A feature store isn't really worth it.", True),
+        ("Stop doing code reviews for pipelines.", True),
+        ("you cant really skip the registry", False),  # two negations, typed without the apostrophe
+        ("A registry is worth it once you have two models.", False),
+        ("You don't want your model API wide open.", False),  # a harm warned against
+        ("You don't want to be unable to recreate last month's model.", False),
+        ("There's no need to reinvent the wheel here.", False),
+        ("Don't deploy unless the tests pass.", False),  # "only if"
+        ("Use SageMaker if you don't want to run the infrastructure yourself.", False),  # inside a condition
+        ("Bad data rarely crashes anything; it quietly makes a worse model.", False),
+    ],
+)
+def test_dismissals_deny_a_practice_and_warnings_against_harms_do_not(sentence, negated):
+    assert is_negated(sentence) is negated
+
+
+def test_a_belief_reported_is_not_a_sweeping_claim():
+    assert not sweeping_words("Communication matters, even if people think MLOps is only technical.")
+    assert sweeping_words("MLOps is only technical.") or sweeping_words("MLOps is basically DevOps.")
+
+
 def test_a_past_participle_of_avoid_or_skip_is_a_negation():
     assert is_negated("Prediction caching should be avoided for frequent inputs.")
     assert is_negated("Fairness testing can be skipped for internal models.")

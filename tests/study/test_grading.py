@@ -648,6 +648,29 @@ def test_a_right_definition_naming_the_concept_of_a_myth_is_not_the_myth(kb):
     assert grade_reply(kb, entry, "Concept drift is when the distribution of the input features changes.").incorrect
 
 
+def test_two_sub_items_of_one_point_defined_the_wrong_way_round_are_a_wrong_claim(kb):
+    """q22's triggers are sub-items of one point: schedule-based and performance-based swapped is wrong."""
+    entry = entry_of(kb, "q22")
+    swapped = grade_reply(kb, entry, "Schedule-based retraining fires when the model's metrics drop below a threshold.")
+    faithful = grade_reply(
+        kb, entry, "Performance-based retraining fires when the model's metrics drop below a threshold."
+    )
+    assert (
+        swapped.incorrect and "That describes Performance-Based, not Schedule-Based" in swapped.incorrect[0].correction
+    )
+    assert not faithful.incorrect
+
+
+def test_rejecting_an_alternative_is_not_denying_the_point(kb):
+    reply = "Roll out gradually: canary with a small share of traffic first, not straight to all of the traffic."
+    assert not grade_reply(kb, entry_of(kb, "q16"), reply).incorrect
+
+
+def test_a_question_back_to_the_interviewer_states_nothing(kb):
+    reply = "Could you tell me more about how the existing pipeline retrains and deploys its models?"
+    assert grade_reply(kb, entry_of(kb, "q13"), reply).score == 0.0
+
+
 def test_labels_glued_by_empty_verbs_cover_nothing(kb):
     """Each clause only pairs a label with "leverage", "handle ... properly" or "take care of": no content."""
     reply = (
@@ -808,14 +831,14 @@ def test_score_count_colour_and_words_always_agree(kb):
 def test_the_score_formula_is_documented_by_examples():
     assert expected_points(5) == 5 and expected_points(10) == 8 and expected_points(2) == 2
     assert score_of(covered=2, partial=1, incorrect=0, expected=5) == 0.5
-    assert score_of(covered=5, partial=0, incorrect=1, expected=5) == 0.75
+    assert score_of(covered=5, partial=0, incorrect=1, expected=5) == 0.65
     assert score_of(covered=0, partial=0, incorrect=2, expected=5) == 0.0
 
 
 def test_right_content_drowned_by_false_claims_earns_at_most_the_share_of_right_claims():
-    assert score_of(covered=1, partial=0, incorrect=1, expected=1) == 0.5  # 0.75 by the cost alone
-    assert score_of(covered=1, partial=0, incorrect=3, expected=1) == 0.25
-    assert score_of(covered=8, partial=0, incorrect=1, expected=8) == 0.75  # the cost binds first
+    assert score_of(covered=1, partial=0, incorrect=1, expected=1) == 0.5  # 0.65 by the cost alone
+    assert score_of(covered=3, partial=0, incorrect=1, expected=1) == 0.65  # the cost binds first
+    assert score_of(covered=8, partial=0, incorrect=1, expected=8) == 0.65
 
 
 @pytest.mark.parametrize("reply", ["", "   ", "\n\t"])
