@@ -7,7 +7,7 @@ sentences, and the study bank's paraphrases of it. The label is never matched on
 a piece made only of point labels and filler words is not a claim ("Monitoring.
 Detection. Diagnosis." covers nothing), nor is a sentence under four words ("Differential
 privacy."), one that says the speaker does not know ("I couldn't explain the kinds of drift")
-a clause that is only a condition ("When drift shows up"), a sentence whose clauses say nothing
+a clause that is only a condition ("When drift shows up"), labels glued by empty verbs
 ("leverage X, handle Y properly") or a question back ("Could you tell me more ...?"). A clause
 rejecting an alternative ("..., not straight to 100%") denies no point. A reply made mostly of bare term
 lists ("Spark, Parquet, feature store, GPUs.") names points and covers none.
@@ -64,7 +64,7 @@ from rag.study.claim_cues import (
     professes_ignorance,
     sweeping_words,
 )
-from rag.study.concept_names import STOPWORDS, concept_names, without
+from rag.study.concept_names import STOPWORDS, concept_names, product_names, without, words_of
 from rag.study.rubric import Point
 from rag.text import quote_key, split_sentences
 
@@ -102,7 +102,8 @@ VAGUE_WORDS = frozenset(  # filler that names no content: "really all about ... 
     "want wants leverage leverages leveraging drive drives take takes care lean leans solid pretty much "
     "everything all end story grade production-grade proactive observable approach approaches depends depend "
     "option options important crucial essential matters matter valuable visibility insight insights give gives "
-    "happen happens going big great".split()
+    "happen happens going big great know knows because what's that's it's there's here's say says mean i'd i'm "
+    "definitely something anything think yeah specifics specific company companies".split()
 )
 MIN_CLAIM_WORDS = 4  # a shorter sentence names a term ("Differential privacy."), it claims nothing
 MAX_REPLY_CHARS = 6000
@@ -205,11 +206,6 @@ def assess(
             for p in pieces
         ]
     )
-    for k, piece in enumerate(pieces):  # a sentence says no more than its clauses: "leverage X, handle Y properly"
-        if piece.has_clauses and not any(
-            substantive[c] for c, clause in enumerate(pieces) if clause.sentence == piece.sentence and c != k
-        ):
-            substantive[k] = False
     false_piece = np.zeros(len(pieces), dtype=bool)
     # no claim to check: the speaker does not know, or the source says it itself
     states_nothing = np.array([ignorant[p.sentence] or in_answer[p.sentence] for p in pieces])
@@ -293,11 +289,30 @@ def assess(
     subs, parents = _sub_concepts(points)
     sub_views = [[content_of(sub)] for sub in subs]
     done = false_piece | states_nothing
-    for k, a, b in _swapped(embedder, corpus_vectors, subs, sub_views, source_text, pieces, done, defining_only=False):
+    for k, a, b in _swapped(embedder, corpus_vectors, subs, sub_views, source_text, pieces, done, define="never"):
         false_piece[k] = True
         contradicted[parents[a]] = True
         correction = f"That describes {subs[b].label}, not {subs[a].label}. {subs[a].text}"
         incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, subs[a].text))
+
+    # and the products a point's text names ("TorchServe", "Kafka Streams") given another point's job
+    label_words = {w for p in points for w in words_of(p.label)}  # "Blue-Green": blue, green; the label pass has them
+    products = [
+        Point(
+            label=" ".join(
+                [*(n for n in product_names(content_of(p), source_text) if n.lower() not in label_words), p.label]
+            ),
+            text=p.text,
+        )
+        for p in points
+    ]
+    done = false_piece | states_nothing
+    for k, a, b in _swapped(embedder, corpus_vectors, products, views, source_text, pieces, done, define="always"):
+        false_piece[k] = True
+        contradicted[a] = True
+        source = _source_sentence(points[a])
+        correction = f"That describes {points[b].label}, not {points[a].label}. {source}"
+        incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, source))
 
     for k, piece in enumerate(pieces):  # a sentence with a false claim in it credits nothing, clause by clause
         if piece.sentence in incorrect:
@@ -326,16 +341,17 @@ def assess(
 
 
 def _swapped(
-    embedder, corpus_vectors, points, views, source_text, pieces, false_piece, defining_only: bool = True
+    embedder, corpus_vectors, points, views, source_text, pieces, false_piece, define: str = "clauses"
 ) -> list[tuple[int, int, int]]:
     """(piece, named point, point it describes) for each piece that binds one point's properties to another.
 
     A clause that names one point in its first words is read with all names taken out: when it
     is then closer to another point's content than to its own, by SWAP_MARGIN, it describes that
     other point. A clause that joins two points' names by a copula the source never joins them
-    with ("SageMaker is IBM's product") says one is the other. `defining_only`: a clause names a
-    point by its name words only when it defines it; sub-items' names ("schedule-based") are
-    distinctive enough to name one in any clause.
+    with ("SageMaker is IBM's product") says one is the other. `define`: where a piece must define
+    what it names (a copula in its first words) to be checked: "clauses" naming a point by its name
+    words (not a list of steps), "never" (sub-items' names, "schedule-based", are distinctive), or
+    "always" (a product named in a list of steps, "Everything in Git, a CI job that ...", is no definition).
     """
     n = len(points)
     if n < 2:
@@ -354,8 +370,10 @@ def _swapped(
         # a clause names a point surely by an acronym or product name ("CD is ..."), by its name words only
         # when it defines it ("..., while Tracking is where you manage model versions"), not in a list of steps
         clause = piece.text != piece.sentence
-        defines = not defining_only or bool(_DEFINES.search(_opening(piece.text)))
+        defines = define == "never" or bool(_DEFINES.search(_opening(piece.text)))
         named = names.named_by_subject(piece.text, aliases_only=clause and not defines)
+        if define == "always" and not defines:
+            continue
         if (
             len(named) == 1
             and len(names.named_in(piece.text)) == 1  # a list of several tools is checked clause by clause

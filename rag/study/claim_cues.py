@@ -102,7 +102,9 @@ _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no i
     r"\bi\s+(?:don't|do not)\s+think\s+i\s+(?:can|could)\b|"
     r"\bi(?:'d| would)\s+(?:have|need)\s+to\s+(?:think|look|check|read|google)\b|\blook (?:it|that|this) up\b|"
     r"\b(?:no idea|not (?:really |entirely |quite )?sure|no clue|i'd guess|i would guess|drawing a blank|"
-    r"not familiar with)\b",
+    r"not familiar with|i'm guessing|just a guess|wild guess|my guess|"
+    r"(?:another|a different|a separate|the other) team(?:'s)? (?:area|job|thing|problem|remit)|"
+    r"(?:we|they) had (?:a|another|a separate) team for (?:that|it|this))\b",
     re.IGNORECASE,
 )
 _SPEAKER = re.compile(  # the speaker's own practice or advice: "I always", "you must always", "in my last job"

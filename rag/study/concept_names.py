@@ -101,6 +101,15 @@ def concept_names(labels: list[str], entry_text: str) -> ConceptNames:
     return ConceptNames(names, aliases)
 
 
+def product_names(text: str, entry_text: str) -> list[str]:
+    """The product names a text mentions ("Kafka Streams, Apache Flink", "TorchServe"): written in capitals or
+    camel case, or capitalised inside a sentence, and never in lower case by the entry."""
+    lower_words = set(re.findall(r"\b[a-z][a-z0-9'-]*\b", entry_text))
+    found = _CAMEL_OR_CAPS.findall(text) + re.findall(r"(?:(?<=[a-z0-9,] )|(?<=\())[A-Z][a-z][A-Za-z0-9-]*", text)
+    names = {w for w in found if w.lower() not in lower_words and w.lower() not in GENERIC | STOPWORDS}
+    return sorted(names)
+
+
 def words_of(text: str) -> set[str]:
     """Content words of a text, hyphenated ones also by part, possessives stripped ("AWS's" -> aws)."""
     out = set()

@@ -207,6 +207,14 @@ def test_a_past_participle_of_avoid_or_skip_is_a_negation():
     assert is_negated("Fairness testing can be skipped for internal models.")
 
 
+def test_product_names_are_read_from_a_points_text():
+    from rag.study.concept_names import product_names
+
+    text = "Use stream processing frameworks (Kafka Streams, Apache Flink) or serve with TorchServe."
+    assert product_names(text, text) == ["Apache", "Flink", "Kafka", "Streams", "TorchServe"]
+    assert "Streams" not in product_names(text, text + " event streams")  # the entry writes it in lower case
+
+
 def test_a_capitalised_name_the_entry_writes_inside_sentences_names_its_point():
     labels = ["AWS SageMaker", "Google Vertex AI", "IBM Watson Machine Learning"]
     names = concept_names(labels, "a managed service on Google Cloud. it runs Vertex pipelines.")

@@ -661,6 +661,15 @@ def test_two_sub_items_of_one_point_defined_the_wrong_way_round_are_a_wrong_clai
     assert not faithful.incorrect
 
 
+def test_a_product_the_source_names_given_another_points_job_is_a_wrong_claim(kb):
+    """q19 names TorchServe under model-serving platforms and Flink under stream processing."""
+    entry = entry_of(kb, "q19")
+    wrong = grade_reply(kb, entry, "Flink is a model serving platform that exposes trained models behind an API.")
+    right = grade_reply(kb, entry, "Flink consumes events from a stream and scores each one as it arrives.")
+    assert wrong.incorrect and "That describes" in wrong.incorrect[0].correction
+    assert not right.incorrect
+
+
 def test_rejecting_an_alternative_is_not_denying_the_point(kb):
     reply = "Roll out gradually: canary with a small share of traffic first, not straight to all of the traffic."
     assert not grade_reply(kb, entry_of(kb, "q16"), reply).incorrect
