@@ -43,8 +43,8 @@ On an entry of one or two points, each point is a whole answer (Setup, Process, 
 Pros, Cons), so a point's credit also follows the share of its sentences the reply touches.
 
 Thresholds were calibrated on `eval/grading_dev.jsonl` and the cues on `eval/grading_dev2.jsonl`,
-`eval/grading_dev3.jsonl`, `check2` and `check3` (four more authors); method and figures, with the
-held-out sets, in `eval/README.md`, "Grading" and its later rounds.
+`eval/grading_dev3.jsonl`, `dev4`, `check2` to `check5` (seven more authors); method and figures, with
+the held-out sets, in `eval/README.md`, "Grading" and its later rounds.
 """
 
 from __future__ import annotations
