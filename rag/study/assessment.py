@@ -118,9 +118,9 @@ _PAIR_JOIN = "\x00"
 _DEFINES = re.compile(r"\b(?:is|are|means|mean|refers? to|describes?)\b", re.IGNORECASE)  # "X is where ..."
 _SUB_ITEM = re.compile(r"([A-Z][\w&/()' -]{1,40}?):\s+\S")  # "Schedule-Based: Retrain at regular intervals"
 DEFINITION_WORDS = 6  # a clause defines the point it names when a copula comes within its first words
-# a clause opening with these is a condition ("When drift shows up"), the claim is in the clause it governs
 _REQUEST = re.compile(r"\s*(?:(?:could|can|would|will) you|what do you mean|do you mean)\b", re.IGNORECASE)
-_REJECTION = re.compile(r"\s*(?:not|rather than|instead of)\b", re.IGNORECASE)
+_REJECTION = re.compile(r"\s*(?:not|rather than|instead of)\b", re.IGNORECASE)  # "..., not straight to 100%"
+# a clause opening with these is a condition ("When drift shows up"), the claim is in the clause it governs
 _CONDITION = re.compile(r"\s*(?:when|whenever|if|once|as soon as|after|before|until|unless)\b", re.IGNORECASE)
 
 
@@ -277,13 +277,16 @@ def assess(
             correction = f"The source makes no such sweeping claim ({', '.join(sorted(words))}): {source}"
             incorrect.setdefault(piece.sentence, Claim(piece.sentence, correction, source))
 
-    # properties of one point bound to another: with the concepts' names taken out, the piece reads like another point
-    for k, a, b in _swapped(embedder, corpus_vectors, points, views, source_text, pieces, false_piece | states_nothing):
-        false_piece[k] = True
-        contradicted[a] = True
-        source = _source_sentence(points[a])
-        correction = f"That describes {points[b].label}, not {points[a].label}. {source}"
-        incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, source))
+    # properties of one point bound to another: with the concepts' names taken out, the piece reads like another point;
+    # a point named by its label, then by a product its text names ("Flink is a model serving platform")
+    for concepts, define in ((points, "clauses"), (_with_products(points, source_text), "always")):
+        done = false_piece | states_nothing
+        for k, a, b in _swapped(embedder, corpus_vectors, concepts, views, source_text, pieces, done, define=define):
+            false_piece[k] = True
+            contradicted[a] = True
+            source = _source_sentence(points[a])
+            correction = f"That describes {points[b].label}, not {points[a].label}. {source}"
+            incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, source))
 
     # the same within a point: its named sub-items swapped ("schedule-based retraining fires when metrics drop")
     subs, parents = _sub_concepts(points)
@@ -294,25 +297,6 @@ def assess(
         contradicted[parents[a]] = True
         correction = f"That describes {subs[b].label}, not {subs[a].label}. {subs[a].text}"
         incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, subs[a].text))
-
-    # and the products a point's text names ("TorchServe", "Kafka Streams") given another point's job
-    label_words = {w for p in points for w in words_of(p.label)}  # "Blue-Green": blue, green; the label pass has them
-    products = [
-        Point(
-            label=" ".join(
-                [*(n for n in product_names(content_of(p), source_text) if n.lower() not in label_words), p.label]
-            ),
-            text=p.text,
-        )
-        for p in points
-    ]
-    done = false_piece | states_nothing
-    for k, a, b in _swapped(embedder, corpus_vectors, products, views, source_text, pieces, done, define="always"):
-        false_piece[k] = True
-        contradicted[a] = True
-        source = _source_sentence(points[a])
-        correction = f"That describes {points[b].label}, not {points[a].label}. {source}"
-        incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, source))
 
     for k, piece in enumerate(pieces):  # a sentence with a false claim in it credits nothing, clause by clause
         if piece.sentence in incorrect:
@@ -397,6 +381,21 @@ def _swapped(
         if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN:
             found.append((k, a, b))
     return found
+
+
+def _with_products(points: list[Point], source_text: str) -> list[Point]:
+    """The points labelled also by the products their text names ("Kafka Streams", "TorchServe"), so a reply
+    naming a product names its point. Words of any label are left to the labels ("Blue-Green": blue, green)."""
+    label_words = {w for p in points for w in words_of(p.label)}
+    return [
+        Point(
+            label=" ".join(
+                [*(n for n in product_names(content_of(p), source_text) if n.lower() not in label_words), p.label]
+            ),
+            text=p.text,
+        )
+        for p in points
+    ]
 
 
 def _sub_concepts(points: list[Point]) -> tuple[list[Point], list[int]]:
