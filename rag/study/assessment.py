@@ -101,7 +101,7 @@ VAGUE_WORDS = frozenset(  # filler that names no content: "really all about ... 
     # empty verbs and praise that glue labels into a sentence: "leverage X, take care of Y, so it's all solid"
     "want wants leverage leverages leveraging drive drives take takes care lean leans solid pretty much "
     "everything all end story grade production-grade proactive observable approach approaches depends depend "
-    "option options important crucial essential matters matter valuable visibility insight insights give gives "
+    "option options crucial essential matters matter valuable visibility insight insights give gives "
     "happen happens going big great know knows because what's that's it's there's here's say says mean i'd i'm "
     "definitely something anything think yeah specifics specific company companies".split()
 )
@@ -490,7 +490,7 @@ def _in_context(sentence: str, points: list[Point]) -> str:
     """
     key = quote_key(sentence)
     for point in points:
-        if key and key in quote_key(point.text) and not _words(point.label) <= _words(sentence):
+        if key and not _words(point.label) <= _words(sentence) and key in quote_key(point.text):
             return f"{point.label}: {sentence}"
     return sentence
 

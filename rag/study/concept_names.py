@@ -20,6 +20,9 @@ BIND_GAP = 3  # "SageMaker is IBM's product": at most this many words between tw
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _ACRONYM = re.compile(r"\(([A-Za-z][A-Za-z0-9/&-]{1,9})\)")
 _CAMEL_OR_CAPS = re.compile(r"[A-Za-z]+[A-Z][A-Za-z0-9]*|[A-Z][A-Z0-9]+")  # SageMaker, MLflow, AWS, IBM
+# capitalised inside a sentence or after a bracket, as a name is ("on Google Cloud", "(Kafka Streams"), not only
+# opening one
+_PROPER_NOUN = re.compile(r"(?:(?<=[a-z0-9,] )|(?<=\())[A-Z][a-z][A-Za-z0-9-]*")
 _COPULA = re.compile(r"\b(?:is|are|was|were|means|equals|refers to|=)\b|'s\b", re.IGNORECASE)
 _NOT_A_BINDING = re.compile(r"\b(?:than|like|unlike|versus|vs|from|and|or|with|to|not|instead|both|while)\b", re.I)
 GENERIC = frozenset(  # words of the field every answer uses: never the name of one point's concept
@@ -79,9 +82,8 @@ class ConceptNames:
 def concept_names(labels: list[str], entry_text: str) -> ConceptNames:
     names = [_name_words(label) for label in labels]
     names = [set() if any(j != i and n <= m for j, m in enumerate(names)) else n for i, n in enumerate(names)]
-    lower_words = set(re.findall(r"\b[a-z][a-z0-9'-]*\b", entry_text))  # words the entry writes in lower case
-    # capitalised inside a sentence, as a name is ("on Google Cloud", "the Canary"), not only opening one
-    proper_nouns = {w.lower() for w in re.findall(r"(?<=[a-z0-9,] )[A-Z][a-z][A-Za-z0-9-]*", entry_text)}
+    lower_words = _lower_words(entry_text)
+    proper_nouns = {w.lower() for w in _PROPER_NOUN.findall(entry_text)}
     acronyms = [{m.lower() for m in _ACRONYM.findall(label) if "/" not in m} for label in labels]
     products = [
         {
@@ -104,10 +106,14 @@ def concept_names(labels: list[str], entry_text: str) -> ConceptNames:
 def product_names(text: str, entry_text: str) -> list[str]:
     """The product names a text mentions ("Kafka Streams, Apache Flink", "TorchServe"): written in capitals or
     camel case, or capitalised inside a sentence, and never in lower case by the entry."""
-    lower_words = set(re.findall(r"\b[a-z][a-z0-9'-]*\b", entry_text))
-    found = _CAMEL_OR_CAPS.findall(text) + re.findall(r"(?:(?<=[a-z0-9,] )|(?<=\())[A-Z][a-z][A-Za-z0-9-]*", text)
-    names = {w for w in found if w.lower() not in lower_words and w.lower() not in GENERIC | STOPWORDS}
-    return sorted(names)
+    lower_words = _lower_words(entry_text)
+    found = _CAMEL_OR_CAPS.findall(text) + _PROPER_NOUN.findall(text)
+    return sorted({w for w in found if w.lower() not in lower_words and w.lower() not in GENERIC | STOPWORDS})
+
+
+def _lower_words(entry_text: str) -> set[str]:
+    """The words the entry writes in lower case: never a product's name."""
+    return set(re.findall(r"\b[a-z][a-z0-9'-]*\b", entry_text))
 
 
 def words_of(text: str) -> set[str]:
