@@ -57,12 +57,15 @@ import numpy as np
 from rag.study.claim_cues import (
     NEGATION,
     NEGATIVE_SENSE,
-    SCOPED_NEGATION,
+    contrast_readings,
     is_bare_list,
     is_negated,
+    names_opposite,
+    opens_with_negation,
     opposite,
     professes_ignorance,
     sweeping_words,
+    warns,
 )
 from rag.study.concept_names import STOPWORDS, concept_names, product_names, without, words_of
 from rag.study.rubric import Point
@@ -86,6 +89,8 @@ SWAP_SIM = 0.55  # a piece naming point A this close to point B's content ...
 SWAP_MARGIN = 0.08  # ... and this much closer to B than to A binds B's properties to A
 OVERCLAIM_SIM = 0.4  # a sweeping sentence this close to some point is a claim about the entry
 OPPOSITE_SIM = 0.55  # a piece this close to a point's sentence that says the opposite in one word contradicts it
+CONTRAST_SIM = 0.5  # a sentence preferring A to B whose reading with B is this close to the source ...
+CONTRAST_MARGIN = 0.05  # ... and this much closer than the sentence as it stands rejects what the source states
 FEW_POINTS = 2  # an entry with this many points or fewer ...
 MIN_SUB_ITEMS = 3  # ... whose point has this many sentences (Setup, Process, Rollback, Pros, Cons) ...
 SUB_ITEM_SHARE = 0.7  # ... credits it in proportion to the share of them touched: covered from 0.42, partly from 0.21
@@ -122,6 +127,9 @@ _REQUEST = re.compile(r"\s*(?:(?:could|can|would|will) you|what do you mean|do y
 _REJECTION = re.compile(r"\s*(?:not|rather than|instead of)\b", re.IGNORECASE)  # "..., not straight to 100%"
 # a clause opening with these is a condition ("When drift shows up"), the claim is in the clause it governs
 _CONDITION = re.compile(r"\s*(?:when|whenever|if|once|as soon as|after|before|until|unless)\b", re.IGNORECASE)
+_ADVICE = re.compile(  # ... unless it runs on into what to do: "Once drift is confirmed you should never retrain"
+    r"\b(?:you|we|i|one)\s+(?:should|must|need to|have to|can|'d|'ll|would|will)\b|\b(?:should|must)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -208,7 +216,9 @@ def assess(
     )
     false_piece = np.zeros(len(pieces), dtype=bool)
     # no claim to check: the speaker does not know, or the source says it itself
-    states_nothing = np.array([ignorant[p.sentence] or in_answer[p.sentence] for p in pieces])
+    # "Docker, Kubernetes, Prometheus." names, it claims nothing ("Never use canary, blue-green or A/B" denies)
+    listed = {s: is_bare_list(s) and not NEGATION.search(s) for s in ignorant}
+    states_nothing = np.array([ignorant[p.sentence] or in_answer[p.sentence] or listed[p.sentence] for p in pieces])
     contradicted = [False] * n
     incorrect: dict[str, Claim] = {}
 
@@ -221,18 +231,29 @@ def assess(
         sources = [m.source for m in misconceptions]
         to_refuting = piece_vectors @ np.asarray(corpus_vectors(sources)).T
         to_refuting_in_context = piece_vectors @ np.asarray(corpus_vectors([_in_context(s, points) for s in sources])).T
+        myth_cued = [bool(sweeping_words(m.claim, anywhere=True)) or is_negated(m.claim) for m in misconceptions]
+        repeats: dict[int, int] = {}  # piece -> the myth it repeats
         for k, piece in enumerate(pieces):
             if states_nothing[k]:
                 continue
             j = int(to_claim[k].argmax())
+            if myth_cued[j] and not (is_negated(piece.sentence) or sweeping_words(piece.sentence, anywhere=True)):
+                continue  # the myth is a reduction or a denial ("is just a storage bucket"); the piece reduces nothing
             closer = max(
                 max(to_correction[k, j], to_refuting[k, j], best[k].max()) + MISCONCEPTION_MARGIN,
                 to_refuting_in_context[k, j] + MISCONCEPTION_CONTEXT_MARGIN,
             )
             if to_claim[k, j] >= MISCONCEPTION_SIM and to_claim[k, j] >= closer:
-                false_piece[k] = True
-                m = misconceptions[j]
-                incorrect[piece.sentence] = Claim(piece.sentence, m.correction, m.source)  # the bank's words win
+                repeats[k] = j
+        for k, j in repeats.items():
+            piece = pieces[k]
+            if piece.has_clauses and not any(
+                repeats.get(k2) == j for k2, other in enumerate(pieces) if other.sentence == piece.sentence and k2 != k
+            ):
+                continue  # a myth is stated in one clause; a sentence near it only as a whole mixes several claims
+            false_piece[k] = True
+            m = misconceptions[j]
+            incorrect[piece.sentence] = Claim(piece.sentence, m.correction, m.source)  # the bank's words win
 
     # negation of a stated point: a piece read clause by clause, against the point's single sentences
     sentence_views = [[j for j, v in enumerate(group) if len(split_sentences(v)) <= 1] for group in views]
@@ -256,7 +277,9 @@ def assess(
         if flipped:
             i, matched = flipped[0]
         near = [views[i][j2] for s2, i2, j2 in options if i2 == i and s2 >= max(NEGATION_SIM, sim - NEGATION_NEAR)]
-        if piece.negated and not any(NEGATIVE_SENSE.search(v) for v in near) or flipped:
+        # a denied opposite agrees with the source: "canary never exposes everyone at once" for "gradually"
+        denies = piece.negated and not any(NEGATIVE_SENSE.search(v) or names_opposite(piece.text, v) for v in near)
+        if denies or flipped:
             false_piece[k] = True
             contradicted[i] = True
             incorrect.setdefault(
@@ -276,6 +299,14 @@ def assess(
             source = _source_sentence(points[i])
             correction = f"The source makes no such sweeping claim ({', '.join(sorted(words))}): {source}"
             incorrect.setdefault(piece.sentence, Claim(piece.sentence, correction, source))
+
+    # a preference the wrong way round: "orchestration is about speed rather than consistency"
+    done = false_piece | states_nothing
+    for k, i, matched in _rejects_source(embedder, pieces, done, view_vectors, views):
+        false_piece[k] = True
+        contradicted[i] = True
+        correction = f"The source says what this rejects: {matched.rstrip('.')}."
+        incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, _source_sentence(points[i])))
 
     # properties of one point bound to another: with the concepts' names taken out, the piece reads like another point;
     # a point named by its label, then by a product its text names ("Flink is a model serving platform")
@@ -383,6 +414,35 @@ def _swapped(
     return found
 
 
+def _rejects_source(embedder, pieces, done, view_vectors, views) -> list[tuple[int, int, str]]:
+    """(piece, point, source view) for each sentence that prefers something to what the source states.
+
+    The sentence is read as it stands and with its alternatives traded (`contrast_readings`); when the
+    traded reading is the closer to the source, the sentence rejects the source's own claim.
+    """
+    readings = {
+        k: r for k, p in enumerate(pieces) if not done[k] and p.text == p.sentence and (r := contrast_readings(p.text))
+    }
+    if not readings:
+        return []
+    texts = [text for pair in readings.values() for text in pair]
+    vectors = np.asarray(embedder.embed(texts))
+    sims = vectors @ view_vectors.T
+    owner = [(i, v) for i, group in enumerate(views) for v in group]
+    found = []
+    for row, k in enumerate(readings):
+        stands, traded = sims[2 * row], sims[2 * row + 1]
+        j, j_stands = int(traded.argmax()), int(stands.argmax())
+        if traded[j] < CONTRAST_SIM or traded[j] - stands[j_stands] < CONTRAST_MARGIN:
+            continue
+        if owner[j_stands][0] != owner[j][0] and stands[j_stands] >= CONTRAST_SIM:
+            continue  # one option the source names preferred to another ("a canary instead of switching at once")
+        if names_opposite(texts[2 * row + 1], owner[j][1]):
+            continue  # what is rejected is the opposite of the source's word ("by pipelines instead of by hand")
+        found.append((k, owner[j][0], owner[j][1]))
+    return found
+
+
 def _with_products(points: list[Point], source_text: str) -> list[Point]:
     """The points labelled also by the products their text names ("Kafka Streams", "TorchServe"), so a reply
     naming a product names its point. Words of any label are left to the labels ("Blue-Green": blue, green)."""
@@ -418,8 +478,9 @@ def _opening(text: str) -> str:
 
 
 def _is_condition(piece: _Piece) -> bool:
-    """A clause that is only a condition ("If predictions aren't time-sensitive") states nothing, nor denies."""
-    return piece.text != piece.sentence and bool(_CONDITION.match(piece.text))
+    """A clause that is only a condition ("If predictions aren't time-sensitive") states nothing, nor denies;
+    one that runs on into what to do ("Once drift is confirmed you should never retrain") does."""
+    return piece.text != piece.sentence and bool(_CONDITION.match(piece.text)) and not _ADVICE.search(piece.text)
 
 
 def _is_rejection(piece: _Piece) -> bool:
@@ -446,14 +507,15 @@ def reply_pieces(reply: str) -> list[_Piece]:
     text = (reply or "")[:MAX_REPLY_CHARS]
     pieces: dict[str, _Piece] = {}
     for sentence in split_sentences(text):
-        scoped = bool(SCOPED_NEGATION.match(sentence))
+        scoped = opens_with_negation(sentence)
+        warning = warns(sentence)
         joined = _PAIR.sub(lambda m: m.group(1) + m.group(2) + _PAIR_JOIN, sentence)
         clauses = [c.replace(_PAIR_JOIN, " ") for c in _CLAUSE.split(joined) if c]
         clauses = [c for c in clauses if len(c.split()) >= MIN_CLAUSE_WORDS]
         pieces.setdefault(sentence, _Piece(sentence, sentence, is_negated(sentence), len(clauses) > 1))
         if len(clauses) > 1:
             for clause in clauses:
-                negated = is_negated(clause) or (scoped and not NEGATION.search(clause))
+                negated = not warning and (is_negated(clause) or (scoped and not NEGATION.search(clause)))
                 pieces.setdefault(clause, _Piece(clause, sentence, negated))
     return list(pieces.values())[:MAX_PIECES]
 

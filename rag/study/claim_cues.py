@@ -38,7 +38,8 @@ from rag.study.concept_names import STOPWORDS, words_of
 NEGATION = re.compile(
     # a dismissal denies a practice as a "never" does; a two-word one ("shouldn't bother") is one negation
     r"\b(?:(?:shouldn't|should not|don't|do not|needn't|need not) bother|(?:isn't|aren't|not) (?:really )?worth|"
-    r"(?:a )?thing of the past|rarely|optional|only slows? (?:\w+ )?down|safely (?:leave|ignore|drop)|"
+    r"(?:a )?thing of the past|rarely|optional|nice[- ]to[- ]have|only slows? (?:\w+ )?down|"
+    r"safely (?:leave|ignore|drop)|"
     r"stop (?:doing|using|bothering|maintaining|tracking|running)|"
     r"never|not|no|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|won't|shouldn't|can't|cannot|"
     r"without|avoid|avoids|avoided|avoiding|skip|skips|skipped|skipping|unnecessary|nothing|neither|nor|none|"
@@ -50,16 +51,32 @@ _HARMS = (  # what a practice spares you: "without downtime", "avoiding conflict
     r"clash\w*|conflict\w*|break\w*|fail\w*|error\w*|downtime|outages?|interrupt\w*|disrupt\w*|interfer\w*|risk\w*|"
     r"los\w*|hurt\w*|harm\w*|slow\w*|bottleneck\w*|fall\w* over|crash\w*|go(?:es|ing)? down|guesswork|surprises?|"
     r"issues?|problems?|mistakes?|unable|wide open|exposed|leak\w*|stale|blind\w*|guess\w*|pretend\w*|panic\w*|"
-    r"worry\w*|overthink\w*|reinvent\w*|hand-roll\w*|scrambl\w*|firefight\w*|corrupt\w*"
+    r"worry\w*|overthink\w*|reinvent\w*|hand-roll\w*|scrambl\w*|firefight\w*|corrupt\w*|degrad\w*|confound\w*|"
+    r"contaminat\w*|drama|noise|chance|luck|heroics"
 )
 _HARMLESS_NEGATION = re.compile(  # negations that state something positive
-    r"\bno longer\b|\bnot (?:only|just|merely)\b|\bno matter\b|\bnever (?:been )?easier\b|"
+    r"\bno (?:longer|more)\b|\b(?:not|isn't|aren't|wasn't|weren't) (?:only|just|merely)\b|\bno matter\b|"
+    r"\bnever (?:been )?easier\b|"
     r"\b(?:don't|doesn't|won't|do not|does not|will not|rarely) (?:\w+ )?(?:crash\w*|break\w*|fail\w*|go down)\b|"
     rf"\b(?:without|avoid(?:s|ing)?) (?:\w+ ){{0,2}}?(?:{_HARMS})\b|"
     rf"\b(?:don't|do not|doesn't|won't|never) want (?:\w+ ){{0,3}}?(?:{_HARMS})\b|"  # "don't want your API wide open"
     rf"\bno need to (?:\w+ )?(?:{_HARMS})\b|"  # "no need to reinvent the wheel", "no need to panic"
     r"\b(?:don't|do not|never|shouldn't|should not|can't|cannot|won't)\s+(?:\S+\s+){0,4}?unless\b|"  # = "only if"
     r"\bif\b[^,;:.]*|"  # a negation inside a condition ("if you don't want to run infra") states nothing
+    # a consequence: "understand training, or you can't support ...", "otherwise the groups differ ..."
+    r"\b(?:or (?:else )?|otherwise,? )(?:you|we|they|it|the)\b[^,;:.]*|"
+    r"\b(?:make|makes|making|made) sure (?:that )?(?:\S+ ){0,3}?"  # a check: "making sure they're not biased"
+    r"(?:not|never|don't|doesn't|isn't|aren't|won't|can't)\b|"
+    # a step not skipped: "never drop a new model straight into production"
+    r"\b(?:never|don't|do not|shouldn't|should not|must not|mustn't)\s+(?:\S+\s+){0,5}?(?:straight|directly)\s+"
+    r"(?:in)?to\b|"
+    # a thing described by what was not done to it: "on data it hasn't seen", "a rollback you've never rehearsed"
+    r"\b(?:a|an|the|any|every|on|of|with|for) \w+ (?:that )?(?:it|you|we|they)(?:'ve|'d| have| has| had)? "
+    r"(?:never|not|don't|didn't|haven't|hasn't|can't)\b|"
+    # an order of steps: "never jump to the data before you know the objective" = know the objective first
+    r"\b(?:don't|do not|never|shouldn't|should not)\s+(?!need|have|bother|really)(?:\S+\s+){0,6}?before\b|"
+    r"\b(?:never|not|don't|doesn't|won't)\b[^,;:.]{0,40}\bforever\b|"  # "models never stay accurate forever"
+    r"[,;]\s*not\s+(?:\w+\s*){1,3}(?=[,;:.]|$)|"  # a rejected alternative: "production code, not notebooks"
     r"\bwithout (?:\w+ ){0,2}?(?:affect\w*|impact\w*|drift\w*|depend\w* on|manual\w*|redeploy\w*|retrain\w*|"
     r"touch\w*|chang\w*)\b",  # "without redeploying": a practice needs no other step
     re.IGNORECASE,
@@ -67,6 +84,10 @@ _HARMLESS_NEGATION = re.compile(  # negations that state something positive
 NEGATIVE_SENSE = re.compile(  # a source sentence with any of these may be paraphrased with a "don't" or "no"
     r"\b(?:never|not|no|without|avoid\w*|prevent\w*|reduc\w*|minimi\w*|minimal|instead|unlike|rather|"
     r"different|less|fewer|eliminat\w*|lack\w*|fail\w*|silent\w*|only|cannot|none|nothing)\b|n't\b",
+    re.IGNORECASE,
+)
+_NEGATED_CONDITION = re.compile(
+    r"\b(?:if|unless)\b[^,;:.]*?(?:\b(?:not|never|no|don't|doesn't|can't|cannot|won't|isn't|aren't|without)\b|n't\b)",
     re.IGNORECASE,
 )
 SCOPED_NEGATION = re.compile(  # a sentence that opens with a negation passes it to all its clauses
@@ -87,15 +108,20 @@ _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is t
     re.IGNORECASE,
 )
 _REDUCTION = re.compile(  # "is just an S3 bucket", "is only for plotting", "only matters for deep learning"
-    r"\b(?:is|are|was|were|'s|means|mean)\s+(?:basically\s+|really\s+)?(?:just|only|simply)\s+(?!\w+ing\b|as\b|not\b)|"
+    # "is only fast if ..." states a condition (but "is only needed if" waives a practice), "there's only one
+    # place" centralises
+    r"\b(?:is|are|was|were|'s|means|mean)\s+(?:basically\s+|really\s+)?(?:just|only|simply)\s+"
+    r"(?!\w+ing\b|as\b|not\b|(?:one|a single) (?:place|location|spot|store|source)\b|"
+    r"(?!needed|required|necessary|relevant|worth)[^,;:.]*\b(?:if|when|once|until|unless)\b)|"
     r"\bonly\s+(?:matters?|happens?|applies|apply|needs?|covers?|contains?|holds?|runs?|builds?|cares?|"
-    r"deals?|concerns?|affects?|tracks?|stores?|checks?|measures?)\b(?!\s+(?:if|when|once|after|until)\b)|"
+    r"deals?|concerns?|affects?|tracks?|stores?|checks?|measures?)\b(?!\s+(?:if|when|once|after|until|through|via)\b)|"
     r"\bmatters?\s+only\b",
     re.IGNORECASE,
 )
 _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no idea": the speaker states nothing
     r"\b(?:i|i'm|i've|we)\b[^.]{0,40}?\b(?:don't|do not|didn't|can't|cannot|couldn't|haven't|have not|am not|"
-    r"'m not|never)\s+(?:\w+\s+)?(?:know|sure|remember|recall|explain|tell|say|familiar|understand|had to)\b|"
+    r"'m not|never|wouldn't|would not|won't)\s+(?:\w+\s+)?(?:know|sure|remember|recall|explain|tell|say|familiar|"
+    r"understand|had to)\b|\bnever been in a position\b|"
     r"\b(?:i|we)\b[^.]{0,20}?\b(?:can't|cannot|couldn't)\s+(?:\w+\s+)?(?:list|name|describe|answer|think of)\b|"
     r"\bi(?:'ve)?\b[^.]{0,60}?\b(?:haven't|have not|have never|never)\s+(?:really\s+|actually\s+|ever\s+)?"
     r"(?:dealt|worked|used|touched|tried|packaged|deployed|built|set up|implemented|done)\b|"
@@ -104,7 +130,10 @@ _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no i
     r"\b(?:no idea|not (?:really |entirely |quite )?sure|no clue|i'd guess|i would guess|drawing a blank|"
     r"not familiar with|i'm guessing|just a guess|wild guess|my guess|"
     r"(?:another|a different|a separate|the other) team(?:'s)? (?:area|job|thing|problem|remit)|"
-    r"(?:we|they) had (?:a|another|a separate) team for (?:that|it|this))\b",
+    r"(?:we|they) had (?:a|another|a separate) team for (?:that|it|this)|"
+    # a deflection: "a separate platform team who handled retraining, so I never really saw how it was set up"
+    r"(?:another|a separate|a different|the other) (?:\w+ ){0,2}?team (?:who|that|which) (?:handled|did|owned|ran|"
+    r"managed|looked after|took care of)|never (?:really )?(?:saw|got to see) how)\b",
     re.IGNORECASE,
 )
 _SPEAKER = re.compile(  # the speaker's own practice or advice: "I always", "you must always", "in my last job"
@@ -205,9 +234,27 @@ def is_bare_list(sentence: str) -> bool:
     )
 
 
+def warns(sentence: str) -> bool:
+    """Whether the sentence is a warning with a negated condition ("if you can't say which version was good, you
+    can't roll back to it"): whatever its consequence says, it denies no practice."""
+    return bool(_NEGATED_CONDITION.search(sentence))
+
+
 def is_negated(text: str) -> bool:
-    """An odd number of negations ("never ... without" is a positive statement), harmless ones aside."""
+    """An odd number of negations ("never ... without" is a positive statement), harmless ones aside.
+
+    A sentence whose condition is negated is a warning, whatever its consequence says ("if you can't say which
+    version was good, you can't roll back to it").
+    """
+    if warns(text):
+        return False
     return len(NEGATION.findall(_HARMLESS_NEGATION.sub(" ", text))) % 2 == 1
+
+
+def opens_with_negation(sentence: str) -> bool:
+    """Whether the sentence opens with a negation it passes to all its clauses ("Don't version data, models or
+    code"); a harmless opening ("There's no need to overthink which tool") passes nothing."""
+    return bool(SCOPED_NEGATION.match(sentence)) and bool(SCOPED_NEGATION.match(_HARMLESS_NEGATION.sub(" ", sentence)))
 
 
 def professes_ignorance(sentence: str) -> bool:
@@ -239,6 +286,8 @@ def sweeping_words(sentence: str, anywhere: bool = False, source: str = "") -> s
             if word == "always" and not _OUTCOME.search(_clause_at(sentence, match.start())):
                 continue
             if word.split()[-1] in ("basically", "essentially") and _GIST_SUBJECT.match(clause_before):
+                continue
+            if word.startswith(("was ", "were ")):  # "rolling back was basically flipping traffic": a past account
                 continue
             if word == "no need" and source and not _waives_what_source_names(sentence[match.end() :], _stems(source)):
                 continue
@@ -299,8 +348,48 @@ def opposite(piece: str, source: str) -> bool:
     """Whether the piece says the opposite of its source sentence in one word ("all traffic" for "a small subset")."""
     if _CONTRAST.search(piece) or _CONTRAST.search(source):
         return False  # "instead of by hand", "rather than all at once": the sentence names the opposite to reject it
+    return names_opposite(piece, source)
+
+
+def names_opposite(piece: str, source: str) -> bool:
+    """Whether the piece has one word of a pair where the source has the other: said plainly, the opposite claim;
+    negated ("canary never exposes everyone at once" for "gradually"), the same claim as the source's."""
     for one, other in OPPOSITES:
         for a, b in ((one, other), (other, one)):
             if a.search(source) and not b.search(source) and b.search(piece) and not a.search(piece):
                 return True
     return False
+
+
+_CONTRAST_PHRASE = re.compile(r"\s*\b(?:rather than|instead of|as opposed to)\s+", re.IGNORECASE)
+_CONTRAST_END = re.compile(r"[,;:.!?()]|\s(?:so|because|since|which|while|but|and then)\s", re.IGNORECASE)
+_CONTRAST_ANCHOR = re.compile(  # the word after which the preferred alternative starts: "is about [speed]"
+    r"\b(?:is|are|was|were|be|'s|about|for|as|on|by|to|in|from|with|use|uses|using|through|via|means)\s+",
+    re.IGNORECASE,
+)
+CONTRAST_WORDS = 8  # the preferred alternative is at most this many words
+
+
+def contrast_readings(sentence: str) -> tuple[str, str] | None:
+    """The clause that prefers one alternative to another, as it stands and with the two traded.
+
+    "Orchestration is about speed rather than consistency" -> ("Orchestration is about speed",
+    "Orchestration is about consistency"); the rest of the sentence is left out, as it says the same
+    in both readings. When the traded reading is the one close to the source,
+    the sentence rejects what the source states; a right answer rejects what the source rejects
+    ("as an automated pipeline rather than by hand"). The preferred alternative runs from the last
+    linking word ("is", "about", "as" ...) before the phrase.
+    """
+    match = _CONTRAST_PHRASE.search(sentence)
+    if not match:
+        return None
+    before, after = sentence[: match.start()], sentence[match.end() :]
+    end = _CONTRAST_END.search(after)
+    rejected = after[: end.start()] if end else after
+    clause = re.split(r"[,;:()]", before)[-1]
+    anchors = list(_CONTRAST_ANCHOR.finditer(clause))
+    if not anchors or len(clause[anchors[-1].end() :].split()) > CONTRAST_WORDS or not rejected.strip():
+        return None  # without a linking word the two alternatives cannot be lined up
+    if re.search(rf"\b(?:{_HARMS})\b", rejected, re.IGNORECASE):
+        return None  # rejecting a harm ("significant rather than noise", "instead of scrambling") is never wrong
+    return clause.strip(), (clause[: anchors[-1].end()] + rejected).strip()

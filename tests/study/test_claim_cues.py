@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from rag.study.assessment import names_only
-from rag.study.claim_cues import is_bare_list, is_negated, opposite, professes_ignorance, sweeping_words
+from rag.study.claim_cues import (
+    contrast_readings,
+    is_bare_list,
+    is_negated,
+    opens_with_negation,
+    opposite,
+    professes_ignorance,
+    sweeping_words,
+)
 from rag.study.concept_names import concept_names, without
 
 
@@ -256,3 +264,63 @@ def test_a_reply_is_names_only_when_most_of_its_words_are_bare_lists():
     assert names_only("Spark, Parquet, feature store, GPUs. Kubernetes, autoscaling, Airflow.")
     assert not names_only("Spark, Parquet, GPUs. We process the data with Spark and train on several GPUs at once.")
     assert not names_only("") and not names_only("   ")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("Always test the rollback in staging; a rollback you've never rehearsed is just a hope.", False),
+        ("Then see how the model scores on data it hasn't seen before.", False),  # a thing described
+        ("Never jump to the data before you know the business objective.", False),  # an order of steps
+        ("You don't need to test before deploying.", True),  # a waiver is still one
+        ("Models never stay accurate forever on their own.", False),
+        ("Software engineering: solid Python and testing; production code, not notebooks.", False),
+        ("You have to understand training, or you can't support the data scientists.", False),  # a consequence
+        ("If you can't say which version was good, you can't roll back to it.", False),  # a negated condition
+        ("Making sure they're not biased or unfair to certain groups of people.", False),  # a check
+        ("You must never drop a new model straight into production.", False),  # a step not skipped
+        ("Experiment tracking is a nice-to-have.", True),
+    ],
+)
+def test_negations_that_describe_warn_or_order_steps_deny_nothing(sentence, negated):
+    assert is_negated(sentence) is negated
+
+
+def test_a_harmless_opening_negation_is_not_passed_to_every_clause():
+    assert opens_with_negation("Don't version data, models or code.")
+    assert not opens_with_negation("There's no need to overthink which dashboard tool you pick.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "sweeping"),
+    [
+        ("Rollback is only fast if the previous version is still registered.", False),  # a necessary condition
+        ("There's only one place to look for model artifacts.", False),  # a registry centralises
+        ("At my last company rolling back was basically flipping traffic back to blue.", False),  # a past account
+        ("Retraining is only needed if you switch to a different algorithm.", True),  # a practice waived
+        ("There's really only one way to deploy, and that's Kubernetes.", True),
+    ],
+)
+def test_a_condition_or_a_single_place_is_no_reduction(sentence, sweeping):
+    assert bool(sweeping_words(sentence)) is sweeping
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We had a separate platform team who handled retraining.",
+        "I've never been in a position to evaluate one, so I wouldn't know where to start.",
+    ],
+)
+def test_a_deflection_to_another_team_is_ignorance(sentence):
+    assert professes_ignorance(sentence)
+
+
+def test_a_preference_is_read_with_its_alternatives_traded():
+    assert contrast_readings("Orchestration in Airflow is about speed rather than consistency.") == (
+        "Orchestration in Airflow is about speed",
+        "Orchestration in Airflow is about consistency",
+    )
+    assert contrast_readings("Registries are tools for recording runs, so use them.") is None  # no preference
+    assert contrast_readings("Automate things instead of doing them by hand.") is None  # nothing to line up
+    assert contrast_readings("The test checks the lift is significant rather than noise.") is None  # a harm

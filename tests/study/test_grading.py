@@ -675,6 +675,38 @@ def test_rejecting_an_alternative_is_not_denying_the_point(kb):
     assert not grade_reply(kb, entry_of(kb, "q16"), reply).incorrect
 
 
+def test_a_preference_the_wrong_way_round_is_a_wrong_claim(kb):
+    """The reply prefers something else to what the source states; the right answer rejects what the source rejects."""
+    entry = entry_of(kb, "q3")
+    wrong = grade_reply(kb, entry, "Orchestrating the pipeline in Airflow is about speed rather than consistency.")
+    right = grade_reply(
+        kb, entry, "The workflow runs as an automated pipeline in Airflow rather than as notebook cells run by hand."
+    )
+    assert wrong.incorrect and wrong.incorrect[0].correction.startswith("The source says what this rejects")
+    assert not right.incorrect
+
+
+def test_a_right_definition_without_a_reduction_is_not_the_reduction_myth(kb):
+    """q12's myth "a registry is just a storage bucket" is a reduction; a full definition reduces nothing."""
+    entry = entry_of(kb, "q12")
+    right = (
+        "A model registry is the central system of record for trained models: the repository where models are "
+        "stored, versioned, organised and tracked along with their metadata."
+    )
+    assert not grade_reply(kb, entry, right).incorrect
+    assert grade_reply(kb, entry, "A model registry is just a storage bucket for model files.").incorrect
+
+
+def test_denying_the_opposite_of_the_source_agrees_with_it(kb):
+    reply = "Canary never exposes everyone at once: a small percentage of live traffic goes to the new version first."
+    assert not grade_reply(kb, entry_of(kb, "q16"), reply).incorrect
+
+
+def test_a_condition_that_runs_on_into_advice_is_a_claim(kb):
+    graded = grade_reply(kb, entry_of(kb, "q8"), "Once drift is confirmed you should never retrain the model.")
+    assert graded.incorrect
+
+
 def test_a_question_back_to_the_interviewer_states_nothing(kb):
     reply = "Could you tell me more about how the existing pipeline retrains and deploys its models?"
     assert grade_reply(kb, entry_of(kb, "q13"), reply).score == 0.0
