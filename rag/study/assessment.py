@@ -32,6 +32,10 @@ A piece is a false claim, credits nothing and is listed, when it
   same holds for the named sub-items of one point ("Schedule-Based: ...", "Performance-Based: ...");
 * is close to a point's sentence but says its opposite in one word ("all traffic at once"
   where the source says "a small percentage ... gradually increase");
+* prefers something else to what the source states ("orchestration is about speed rather than
+  consistency"): its clause read with the two alternatives traded is the one close to the source
+  (`contrast_readings`), unless what it rejects is a harm, the source's opposite word or another
+  option the source names;
 * is a sweeping claim about a concept the points never make ("is basically", "is just an S3
   bucket", "only matters for", "by definition", "a myth", "no need" ...): the way myths are
   stated; the speaker's own practice, an instruction and a hedge are not ("we always know
@@ -43,7 +47,7 @@ On an entry of one or two points, each point is a whole answer (Setup, Process, 
 Pros, Cons), so a point's credit also follows the share of its sentences the reply touches.
 
 Thresholds were calibrated on `eval/grading_dev.jsonl` and the cues on `eval/grading_dev2.jsonl`,
-`eval/grading_dev3.jsonl`, `dev4`, `check2` to `check5` (seven more authors); method and figures, with
+`eval/grading_dev3.jsonl`, `dev4`, `check2` to `check7` (nine more authors); method and figures, with
 the held-out sets, in `eval/README.md`, "Grading" and its later rounds.
 """
 
