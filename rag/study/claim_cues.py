@@ -2,7 +2,7 @@
 
 Sentence embeddings place "never version datasets" next to "version datasets", so the
 polarity of a claim is read from its words. Each cue here was chosen on the calibration
-replies (`eval/grading_dev.jsonl`, `dev2`, `dev3`, and the read `check2` and `check3`) for the
+replies (`eval/grading_dev.jsonl`, `dev2` to `dev4`, and the read `check2` to `check7`) for the
 way myths are stated, against the harmless uses of the same words in correct answers:
 
 * a negation ("never", "don't", "skip", "nobody needs to", "left out", "out of scope"), but
@@ -25,7 +25,10 @@ way myths are stated, against the harmless uses of the same words in correct ans
   really dealt with it") names a topic without stating anything about it, and a bare list of
   terms ("Spark, Parquet, feature store, GPUs.") names without stating;
 * one word of a pair that cannot describe the same thing ("all traffic at once" where the
-  source says "gradually"), unless either sentence rejects the word itself ("instead of by hand").
+  source says "gradually"), unless either sentence rejects the word itself ("instead of by hand");
+  denied, the opposite word agrees with the source ("canary never exposes everyone at once");
+* a preference ("rather than", "instead of"), read with its two alternatives traded so that the
+  grader can tell whether it rejects what the source states ("about speed rather than consistency").
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ _HARMS = (  # what a practice spares you: "without downtime", "avoiding conflict
     r"worry\w*|overthink\w*|reinvent\w*|hand-roll\w*|scrambl\w*|firefight\w*|corrupt\w*|degrad\w*|confound\w*|"
     r"contaminat\w*|drama|noise|chance|luck|heroics"
 )
+_HARM = re.compile(rf"\b(?:{_HARMS})\b", re.IGNORECASE)
 _HARMLESS_NEGATION = re.compile(  # negations that state something positive
     r"\bno (?:longer|more)\b|\b(?:not|isn't|aren't|wasn't|weren't) (?:only|just|merely)\b|\bno matter\b|"
     r"\bnever (?:been )?easier\b|"
@@ -375,10 +379,11 @@ def contrast_readings(sentence: str) -> tuple[str, str] | None:
 
     "Orchestration is about speed rather than consistency" -> ("Orchestration is about speed",
     "Orchestration is about consistency"); the rest of the sentence is left out, as it says the same
-    in both readings. When the traded reading is the one close to the source,
-    the sentence rejects what the source states; a right answer rejects what the source rejects
-    ("as an automated pipeline rather than by hand"). The preferred alternative runs from the last
-    linking word ("is", "about", "as" ...) before the phrase.
+    in both readings. When the traded reading is the one close to the source, the sentence rejects
+    what the source states; a right answer rejects what the source rejects ("as an automated
+    pipeline rather than by hand"). The preferred alternative runs from the last linking word ("is",
+    "about", "as" ...) before the phrase. Rejecting a harm ("significant rather than noise") is no
+    preference to check.
     """
     match = _CONTRAST_PHRASE.search(sentence)
     if not match:
@@ -390,6 +395,6 @@ def contrast_readings(sentence: str) -> tuple[str, str] | None:
     anchors = list(_CONTRAST_ANCHOR.finditer(clause))
     if not anchors or len(clause[anchors[-1].end() :].split()) > CONTRAST_WORDS or not rejected.strip():
         return None  # without a linking word the two alternatives cannot be lined up
-    if re.search(rf"\b(?:{_HARMS})\b", rejected, re.IGNORECASE):
-        return None  # rejecting a harm ("significant rather than noise", "instead of scrambling") is never wrong
+    if _HARM.search(rejected):
+        return None
     return clause.strip(), (clause[: anchors[-1].end()] + rejected).strip()
