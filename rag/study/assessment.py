@@ -91,6 +91,7 @@ MISCONCEPTION_MARGIN = 0.1
 MISCONCEPTION_CONTEXT_MARGIN = 0.03
 SWAP_SIM = 0.55  # a piece naming point A this close to point B's content ...
 SWAP_MARGIN = 0.08  # ... and this much closer to B than to A binds B's properties to A
+MISUSE_OWN_MAX = 0.45  # a tool said to be for a job its own text reads this far from is given another's job
 OVERCLAIM_SIM = 0.4  # a sweeping sentence this close to some point is a claim about the entry
 OPPOSITE_SIM = 0.55  # a piece this close to a point's sentence that says the opposite in one word contradicts it
 CONTRAST_SIM = 0.5  # a sentence preferring A to B whose reading with B is this close to the source ...
@@ -112,7 +113,11 @@ VAGUE_WORDS = frozenset(  # filler that names no content: "really all about ... 
     "everything all end story grade production-grade proactive observable approach approaches depends depend "
     "option options crucial essential matters matter valuable visibility insight insights give gives "
     "happen happens going big great know knows because what's that's it's there's here's say says mean i'd i'm "
-    "definitely something anything think yeah specifics specific company companies".split()
+    "definitely something anything think yeah specifics specific company companies "
+    # intensifiers and agreement: "Monitoring is super important, obviously; everybody agrees, we prioritize it"
+    "super very extremely hugely obviously clearly absolutely totally truly certainly surely simply honestly "
+    "reason reasons priority priorities prioritize prioritise agree agrees everybody everyone work works working "
+    "moving board sure robust".split()
 )
 MIN_CLAIM_WORDS = 4  # a shorter sentence names a term ("Differential privacy."), it claims nothing
 MAX_REPLY_CHARS = 6000
@@ -127,7 +132,61 @@ _PAIR_JOIN = "\x00"
 _DEFINES = re.compile(r"\b(?:is|are|means|mean|refers? to|describes?)\b", re.IGNORECASE)  # "X is where ..."
 _SUB_ITEM = re.compile(r"([A-Z][\w&/()' -]{1,40}?):\s+\S")  # "Schedule-Based: Retrain at regular intervals"
 DEFINITION_WORDS = 6  # a clause defines the point it names when a copula comes within its first words
+
+
+def _misused(embedder, corpus_vectors, points, views, source_text, pieces, done) -> list[tuple[int, int, int]]:
+    """(piece, named point, point whose job it is) for each piece saying a named point is for another's job.
+
+    "DVC for model serving": what follows "for", with every name taken out, is read against each
+    point's content; when it reads like another point's (SWAP_SIM, by SWAP_MARGIN more than the
+    named one's), not like the named one's at all (below MISUSE_OWN_MAX: tools share jobs, "MLflow
+    for experiment tracking" is true though Weights & Biases reads closer) and that other point is
+    not named in the piece, the named one is given the wrong job.
+    """
+    names = concept_names([p.label for p in points], source_text)
+    all_words = names.all_words()
+    candidates = []
+    for k, piece in enumerate(pieces):
+        if done[k] or piece.has_clauses:
+            continue
+        for a, purpose in names.purposes(piece.text):
+            neutral = without(purpose, all_words)
+            if len(_content_words(neutral)) >= MIN_CONTENT_WORDS:
+                candidates.append((k, a, neutral))
+    if not candidates:
+        return []
+    neutral_views = [[without(v, all_words) for v in group] for group in views]
+    neutral_vectors = np.asarray(corpus_vectors([v for group in neutral_views for v in group]))
+    sims = np.asarray(embedder.embed([neutral for _, _, neutral in candidates])) @ neutral_vectors.T
+    found, seen = [], set()
+    for row, (k, a, _) in enumerate(candidates):
+        per, start = [], 0
+        for group in neutral_views:
+            per.append(float(sims[row, start : start + len(group)].max()))
+            start += len(group)
+        b = int(np.argmax(per))
+        if k in seen or b == a or b in names.named_in(pieces[k].text):
+            continue
+        if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN and per[a] < MISUSE_OWN_MAX:
+            found.append((k, a, b))
+            seen.add(k)
+    return found
+
+
 _REQUEST = re.compile(r"\s*(?:(?:could|can|would|will) you|what do you mean|do you mean)\b", re.IGNORECASE)
+# a question back to the interviewer anywhere in it: "Before I answer, could you tell me what you mean by drift?"
+_ASKS_BACK = re.compile(
+    r"\b(?:(?:could|can|would|will) you|you mean|tell me|give me|are you|you asking|in mind|you'd like|you want me|"
+    r"clarify|we talking about|come back to|move on)\b",
+    re.IGNORECASE,
+)
+# a topic put as a question and answered by the next sentence: "Versioning data? Nobody does that."
+_TOPIC_QUESTION_WORDS = 6
+_NOT_A_TOPIC = re.compile(
+    r"\s*(?:what|why|how|when|where|which|who|whose|is|are|am|was|were|do|does|did|can|could|would|will|should|"
+    r"shall|has|have|had|may|might|must|maybe|perhaps|sorry|so|and|or|but|then)\b",
+    re.IGNORECASE,
+)
 _REJECTION = re.compile(r"\s*(?:not|rather than|instead of)\b", re.IGNORECASE)  # "..., not straight to 100%"
 # a clause opening with these is a condition ("When drift shows up"), the claim is in the clause it governs
 _CONDITION = re.compile(r"\s*(?:when|whenever|if|once|as soon as|after|before|until|unless)\b", re.IGNORECASE)
@@ -173,6 +232,7 @@ class _Piece:
     sentence: str
     negated: bool
     has_clauses: bool = False  # a sentence whose clauses are pieces too
+    said: str = ""  # the reply's own words, when `sentence` reads a topic question into its answer
 
 
 def assess(
@@ -214,7 +274,7 @@ def assess(
             and _claims(p.sentence)
             and not ignorant[p.sentence]
             and not _is_condition(p)
-            and not _REQUEST.match(p.sentence)  # "Could you tell me more about the pipeline?" asks, states nothing
+            and not _asks_back(p.sentence)  # "Could you tell me more about the pipeline?" asks, states nothing
             for p in pieces
         ]
     )
@@ -241,8 +301,10 @@ def assess(
             if states_nothing[k]:
                 continue
             j = int(to_claim[k].argmax())
-            if myth_cued[j] and not (is_negated(piece.sentence) or sweeping_words(piece.sentence, anywhere=True)):
-                continue  # the myth is a reduction or a denial ("is just a storage bucket"); the piece reduces nothing
+            if myth_cued[j] and not (piece.negated or sweeping_words(piece.text, anywhere=True)):
+                # the myth is a reduction or a denial ("is just a storage bucket"); the piece itself reduces or
+                # denies nothing ("protect the model weights from extraction" in a sentence that denies elsewhere)
+                continue
             closer = max(
                 max(to_correction[k, j], to_refuting[k, j], best[k].max()) + MISCONCEPTION_MARGIN,
                 to_refuting_in_context[k, j] + MISCONCEPTION_CONTEXT_MARGIN,
@@ -323,6 +385,16 @@ def assess(
             correction = f"That describes {points[b].label}, not {points[a].label}. {source}"
             incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, source))
 
+    # a tool said to be for another point's job: "DVC for model serving", "Prometheus for experiment tracking"
+    for concepts in (points, _with_products(points, source_text)):
+        done = false_piece | states_nothing
+        for k, a, b in _misused(embedder, corpus_vectors, concepts, views, source_text, pieces, done):
+            false_piece[k] = True
+            contradicted[a] = True
+            source = _source_sentence(points[a])
+            correction = f"That is what {points[b].label} is for, not {points[a].label}. {source}"
+            incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, source))
+
     # the same within a point: its named sub-items swapped ("schedule-based retraining fires when metrics drop")
     subs, parents = _sub_concepts(points)
     sub_views = [[content_of(sub)] for sub in subs]
@@ -356,7 +428,9 @@ def assess(
                 share = float((item_credit[:, items].max(axis=0) >= PARTIAL_AT).mean())
                 credits[i] = min(credits[i], share / SUB_ITEM_SHARE)
     related = [float(best[:, i].max()) for i in range(n)]
-    return Assessment(credits, contradicted, related, list(incorrect.values()))
+    said = {p.sentence: p.said for p in pieces if p.said}  # a claim is quoted in the reply's own words
+    claims = [Claim(said.get(c.claim, c.claim), c.correction, c.source) for c in incorrect.values()]
+    return Assessment(credits, contradicted, related, claims)
 
 
 def _swapped(
@@ -510,18 +584,58 @@ def reply_pieces(reply: str) -> list[_Piece]:
     """
     text = (reply or "")[:MAX_REPLY_CHARS]
     pieces: dict[str, _Piece] = {}
-    for sentence in split_sentences(text):
+    for sentence, said, topic in _answered_topics(split_sentences(text)):
         scoped = opens_with_negation(sentence)
         warning = warns(sentence)
         joined = _PAIR.sub(lambda m: m.group(1) + m.group(2) + _PAIR_JOIN, sentence)
         clauses = [c.replace(_PAIR_JOIN, " ") for c in _CLAUSE.split(joined) if c]
-        clauses = [c for c in clauses if len(c.split()) >= MIN_CLAUSE_WORDS]
-        pieces.setdefault(sentence, _Piece(sentence, sentence, is_negated(sentence), len(clauses) > 1))
+        clauses = [c for c in clauses if len(c.split()) >= MIN_CLAUSE_WORDS and c != topic]
+        denied = [topic] if topic and is_negated(sentence) else []  # "Container scanning? Leave it out."
+        pieces.setdefault(
+            sentence, _Piece(sentence, sentence, is_negated(sentence), bool(denied) or len(clauses) > 1, said)
+        )
+        for clause in denied:
+            pieces.setdefault(clause, _Piece(clause, sentence, True, said=said))
         if len(clauses) > 1:
             for clause in clauses:
                 negated = not warning and (is_negated(clause) or (scoped and not NEGATION.search(clause)))
-                pieces.setdefault(clause, _Piece(clause, sentence, negated))
+                pieces.setdefault(clause, _Piece(clause, sentence, negated, said=said))
     return list(pieces.values())[:MAX_PIECES]
+
+
+def _answered_topics(sentences: list[str]) -> list[tuple[str, str, str]]:
+    """(sentence, the reply's words if it was rewritten, the topic): a topic put as a question is read into its answer.
+
+    "Versioning or validating data? Nobody does that in practice." is one claim about versioning
+    data, as "Nobody versions or validates data" is: the short question names the topic and the
+    next sentence says something about it; it is read as "Versioning or validating data: Nobody
+    does that ...", and a denial in the answer denies the topic. A real question ("Why does it
+    matter?", "Is it seasonality?") opens with a question word and is left as it is.
+    """
+    out: list[tuple[str, str, str]] = []
+    k = 0
+    while k < len(sentences):
+        sentence = sentences[k]
+        question = sentence.rstrip()
+        if (
+            k + 1 < len(sentences)
+            and question.endswith("?")
+            and len(question.split()) <= _TOPIC_QUESTION_WORDS
+            and not _NOT_A_TOPIC.match(question)
+            and not _ASKS_BACK.search(question)
+        ):
+            answer, topic = sentences[k + 1], question.rstrip("?").strip()
+            out.append((f"{topic}: {answer}", f"{sentence} {answer}", topic))
+            k += 2
+            continue
+        out.append((sentence, "", ""))
+        k += 1
+    return out
+
+
+def _asks_back(sentence: str) -> bool:
+    """A question to the interviewer ("Could you tell me ...", "Are we talking about X or Y?") states nothing."""
+    return bool(_REQUEST.match(sentence)) or (sentence.rstrip().endswith("?") and bool(_ASKS_BACK.search(sentence)))
 
 
 def content_of(point: Point) -> str:

@@ -46,7 +46,8 @@ NEGATION = re.compile(
     r"stop (?:doing|using|bothering|maintaining|tracking|running)|"
     r"never|not|no|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|won't|shouldn't|can't|cannot|"
     r"without|avoid|avoids|avoided|avoiding|skip|skips|skipped|skipping|unnecessary|nothing|neither|nor|none|"
-    r"nobody|no one|left out|leave out|leaves out|leaving out|out of scope|omit|omits|omitted|omitting|"
+    r"nobody|no one|left out|leave out|leaves out|leaving out|leav(?:e|es|ing) (?:[\w-]+ ){1,6}?out\b|out of scope|"
+    r"omit|omits|omitted|omitting|discouraged|frowned upon|anti-pattern|bad practice|"
     r"cant|wont|isnt|arent|shouldnt|wasnt)\b|n't\b",  # typed without the apostrophe
     re.IGNORECASE,
 )
@@ -55,7 +56,7 @@ _HARMS = (  # what a practice spares you: "without downtime", "avoiding conflict
     r"los\w*|hurt\w*|harm\w*|slow\w*|bottleneck\w*|fall\w* over|crash\w*|go(?:es|ing)? down|guesswork|surprises?|"
     r"issues?|problems?|mistakes?|unable|wide open|exposed|leak\w*|stale|blind\w*|guess\w*|pretend\w*|panic\w*|"
     r"worry\w*|overthink\w*|reinvent\w*|hand-roll\w*|scrambl\w*|firefight\w*|corrupt\w*|degrad\w*|confound\w*|"
-    r"contaminat\w*|drama|noise|chance|luck|heroics"
+    r"contaminat\w*|drama|noise|chance|luck|heroics|overfit\w*|broken"
 )
 _HARM = re.compile(rf"\b(?:{_HARMS})\b", re.IGNORECASE)
 _HARMLESS_NEGATION = re.compile(  # negations that state something positive
@@ -98,8 +99,9 @@ SCOPED_NEGATION = re.compile(  # a sentence that opens with a negation passes it
 )
 _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is then read in its clause
     r"\b(?:always|(?:is|are|'s|was|were)\s+(?:basically|essentially)|(?:basically|essentially)(?=\s+(?:is|are|means|"
-    r"just|the same|a|an)\b)|mostly|mainly|merely|purely|by definition|myths?|guaranteed|"
-    r"unnecessary|redundant|superfluous|overkill|pointless|obsolete|irrelevant|wasted effort|waste of time|"
+    r"just|the same|a|an)\b)|mostly(?!\s*[,;:.)]|\s+depends?\b)|mainly|merely|purely|by definition|myths?|guaranteed|"
+    r"unnecessary|redundant|superfluous|overkill|overrated|pointless|useless|obsolete|irrelevant|wasted effort|"
+    r"waste of time|"
     r"nothing to do with|immune to|no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|"
     r"hurts?|stays? the same|holds? steady|sorts? (?:itself|themselves) out|takes? care of (?:itself|themselves)|"
     r"(?:is|are) plenty|works? fine|for good|harmless|all (?:the \w+ )?(?:you|we|one) (?:need|needs)|all it takes|"
@@ -129,7 +131,9 @@ _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no i
     r"\bi\s+(?:don't|do not)\s+think\s+i\s+(?:can|could)\b|"
     r"\bi(?:'d| would)\s+(?:have|need)\s+to\s+(?:think|look|check|read|google)\b|\blook (?:it|that|this) up\b|"
     r"\b(?:no idea|not (?:really |entirely |quite )?sure|no clue|i'd guess|i would guess|drawing a blank|"
-    r"not familiar with|i'm guessing|just a guess|wild guess|my guess|"
+    r"not familiar with|i'm guessing|just a guess|wild guess|my guess|(?:can|could) only guess|"
+    # "I've only heard the term", "I'm not an expert, but probably ...": what follows is a guess
+    r"\bi(?:'ve| have)? only (?:ever )?heard (?:of |about )?(?:it|the term|the name)|not (?:an? |much of an? )?expert|"
     r"(?:another|a different|a separate|the other) team(?:'s)? (?:area|job|thing|problem|remit)|"
     r"(?:we|they) had (?:a|another|a separate) team for (?:that|it|this)|"
     # a deflection: "a separate platform team who handled retraining, so I never really saw how it was set up"

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 SUBJECT_WORDS = 3  # a clause is about the concept named in its first words
+_PURPOSE_GLUE = {"is", "are", "was", "were", "used", "meant", "designed", "built", "mainly", "mostly", "only", "just"}
 BIND_GAP = 3  # "SageMaker is IBM's product": at most this many words between two names bound by a copula
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
@@ -60,6 +61,22 @@ class ConceptNames:
     def _names(self, i: int, words: set[str], aliases_only: bool = False) -> bool:
         """Whether `words` name point i: all its name words, or any of its aliases."""
         return bool((not aliases_only and self.names[i] and self.names[i] <= words) or self.aliases[i] & words)
+
+    def purposes(self, text: str) -> list[tuple[int, str]]:
+        """(point, what it is said to be for) for each name followed by "for": "DVC for model serving",
+        "Prometheus is used for experiment tracking". The purpose runs to the end of the clause."""
+        raw = _WORD.findall(text)
+        found = []
+        for t, word in enumerate(raw):
+            token = word.lower().removesuffix("'s").removesuffix("’s")
+            points = [i for i in range(len(self.names)) if token in self.aliases[i] or token in self.names[i]]
+            points = [i for i in points if self._names(i, words_of(" ".join(raw[max(0, t - 3) : t + 1])))]
+            rest = [w.lower() for w in raw[t + 1 : t + 5]]
+            for_at = next((k for k, w in enumerate(rest) if w == "for"), None)
+            if len(points) != 1 or for_at is None or any(w not in _PURPOSE_GLUE for w in rest[:for_at]):
+                continue
+            found.append((points[0], " ".join(raw[t + 2 + for_at :])))
+        return found
 
     def bound(self, text: str) -> tuple[int, int] | None:
         """Two points' names joined by a copula ("SageMaker is IBM's product"): (first, second), or None."""

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 # Calibrated on eval/grading_dev.jsonl (see eval/README.md, "Grading").
 FULL_SHARE = 0.9  # a full answer states this share of the points ...
 EXPECTED_POINTS = 8  # ... and never needs more than this many
+PROMPT_MISCONCEPTIONS = 12  # the bank's wrong claims shown to an LLM grader (a small model's prompt stays short)
 INCORRECT_COST = 0.35  # each false claim costs this much of the score
 GOOD_SCORE = 0.8  # from here the answer is strong (green)
 ON_TRACK_SCORE = 0.4  # from here it is on the right track (amber); below, not there yet (red)
@@ -187,7 +188,7 @@ def grade(
         from rag.llm import LLMError
 
         try:
-            return _llm_grade(llm, entry, points, reply, offline)
+            return _llm_grade(llm, entry, points, reply, offline, misconceptions)
         except LLMError as exc:
             result = _grade_of(entry, points, offline, reply)
             result.notice = f"graded offline: {exc}"
@@ -354,8 +355,12 @@ def _verdict_schema(n_points: int, reply: str) -> type[BaseModel]:
     return RubricVerdict
 
 
-def rubric_messages(entry: Entry, points: list[Point], reply: str) -> list[dict]:
+def rubric_messages(entry: Entry, points: list[Point], reply: str, misconceptions=()) -> list[dict]:
+    """The rubric prompt. `misconceptions`: the study bank's common wrong claims on the question, shown
+    (claim and correction, at most PROMPT_MISCONCEPTIONS) so that the model knows what a fluent wrong
+    answer to this question sounds like, as an interviewer does."""
     numbered = "\n".join(f"{i}. {p.text}" for i, p in enumerate(points, start=1))
+    myths = "\n".join(f"- {m.claim} (Right: {m.correction})" for m in list(misconceptions)[:PROMPT_MISCONCEPTIONS])
     system = (
         "You grade a learner's answer to an MLOps interview question against a rubric taken from a "
         "reference answer. A point is covered when the answer states its idea (in any words); partly "
@@ -368,15 +373,18 @@ def rubric_messages(entry: Entry, points: list[Point], reply: str) -> list[dict]
         '"incorrect": [{"claim": "exact words from the answer", "correction": "...", "point": number}], '
         '"feedback": "two or three plain sentences to the learner: what was wrong, what was good, what to add"}.'
     )
+    known = f"Common wrong claims on this question (incorrect wherever the answer states them):\n{defuse(myths)}\n\n"
     user = (
         f"Question: {defuse(entry.title)}\n\nRubric points:\n{defuse(numbered)}\n\n"
+        f"{known if myths else ''}"
         f"<learner_answer>\n{defuse(reply[:MAX_REPLY_CHARS])}\n</learner_answer>"
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def _llm_grade(llm, entry: Entry, points: list[Point], reply: str, offline: Assessment) -> Grade:
-    verdict_ = llm.complete_json(rubric_messages(entry, points, reply), _verdict_schema(len(points), reply))
+def _llm_grade(llm, entry: Entry, points: list[Point], reply: str, offline: Assessment, misconceptions=()) -> Grade:
+    messages = rubric_messages(entry, points, reply, misconceptions)
+    verdict_ = llm.complete_json(messages, _verdict_schema(len(points), reply))
     credits, contradicted = [], list(offline.contradicted)
     for i in range(len(points)):
         number = i + 1

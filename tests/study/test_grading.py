@@ -29,6 +29,7 @@ from rag.llm import ChatLLM  # noqa: E402
 from rag.study.grading import (  # noqa: E402
     GOOD_SCORE,
     ON_TRACK_SCORE,
+    PROMPT_MISCONCEPTIONS,
     expected_points,
     grade,
     grade_reply,
@@ -661,6 +662,21 @@ def test_two_sub_items_of_one_point_defined_the_wrong_way_round_are_a_wrong_clai
     assert not faithful.incorrect
 
 
+def test_a_tool_said_to_be_for_another_tools_job_is_a_wrong_claim(kb):
+    graded = grade_reply(
+        kb, entry_of(kb, "q27"), "My core stack is DVC for model serving and Prometheus for experiment tracking."
+    )
+    assert [c.correction.split(".")[0] for c in graded.incorrect] == [
+        "That is what Weights & Biases is for, not Prometheus"
+    ]
+
+
+def test_a_tool_for_a_job_it_shares_with_another_is_not_a_wrong_claim(kb):
+    """MLflow and Weights & Biases both track experiments: naming one for it is right."""
+    graded = grade_reply(kb, entry_of(kb, "q27"), "We use MLflow for experiment tracking and its model registry.")
+    assert not graded.incorrect
+
+
 def test_a_product_the_source_names_given_another_points_job_is_a_wrong_claim(kb):
     """q19 names TorchServe under model-serving platforms and Flink under stream processing."""
     entry = entry_of(kb, "q19")
@@ -710,6 +726,37 @@ def test_a_condition_that_runs_on_into_advice_is_a_claim(kb):
 def test_a_question_back_to_the_interviewer_states_nothing(kb):
     reply = "Could you tell me more about how the existing pipeline retrains and deploys its models?"
     assert grade_reply(kb, entry_of(kb, "q13"), reply).score == 0.0
+
+
+def test_a_clarifying_question_anywhere_in_the_sentence_states_nothing(kb):
+    reply = (
+        "Before I answer, could you tell me what you mean by data drift here? "
+        "Are we talking about the data pipeline breaking, or something else?"
+    )
+    assert grade_reply(kb, entry_of(kb, "q8"), reply).score == 0.0
+
+
+def test_a_topic_put_as_a_question_is_read_into_its_answer(kb):
+    """ "X? Leave them out." denies X; the claim is quoted in the reply's own words."""
+    reply = "Feedback loops and security scanning? Leave them out."
+    graded = grade_reply(kb, entry_of(kb, "q26"), reply)
+    assert graded.score == 0.0
+    assert [c.claim for c in graded.incorrect] == [reply]
+
+
+def test_a_question_of_criteria_is_still_an_answer(kb):
+    """Assessing a setup by its questions ("Can we reproduce any production run ...?") states the criteria."""
+    reply = (
+        "Can we reproduce any production run and trace the lineage of its data and model for an audit? "
+        "Does the system cope when data volume, model size or traffic grows?"
+    )
+    graded = grade_reply(kb, entry_of(kb, "q6"), reply)
+    assert {"Reproducibility & Auditability", "Scalability"} <= set(graded.covered)
+
+
+def test_praise_of_the_topic_covers_nothing(kb):
+    reply = "Monitoring is super important, obviously. Everybody agrees on it and we always prioritize it."
+    assert grade_reply(kb, entry_of(kb, "q21"), reply).score <= 0.1
 
 
 def test_labels_glued_by_empty_verbs_cover_nothing(kb):
@@ -998,6 +1045,9 @@ def test_llm_rubric_verdict_becomes_the_grade(kb, fake_llm, tmp_path):
     assert '"incorrect"' in request["messages"][0]["content"]
     prompt = request["messages"][-1]["content"]
     assert all(p.text in prompt for p in rubric_points(entry)) and reply in prompt
+    # the study bank's common wrong claims on the question are shown, with their corrections
+    myths = kb.study_bank.of(entry.source_id).misconceptions[:PROMPT_MISCONCEPTIONS]
+    assert myths and all(m.claim in prompt and m.correction in prompt for m in myths)
 
 
 def test_llm_verdict_with_an_invalid_point_or_an_unquoted_claim_is_asked_again(kb, fake_llm, tmp_path):
