@@ -8,7 +8,10 @@ a piece made only of point labels and filler words is not a claim ("Monitoring.
 Detection. Diagnosis." covers nothing), nor is a sentence under four words ("Differential
 privacy."), one that says the speaker does not know ("I couldn't explain the kinds of drift")
 a clause that is only a condition ("When drift shows up"), labels glued by empty verbs
-("leverage X, handle Y properly") or a question back ("Could you tell me more ...?"). A clause
+("leverage X, handle Y properly"), praise of the topic ("super important, obviously") or a
+question back to the interviewer ("Before I answer, could you tell me what you mean by ...?").
+A topic put as a short question is read into the sentence that answers it ("Container
+scanning? Leave it out." denies container scanning). A clause
 rejecting an alternative ("..., not straight to 100%") denies no point. A reply made mostly of bare term
 lists ("Spark, Parquet, feature store, GPUs.") names points and covers none.
 
@@ -30,6 +33,8 @@ A piece is a false claim, credits nothing and is listed, when it
   one: you send 5% of traffic ...", "CD is where the unit tests run"), or joins two points'
   names with a copula the source never joins them with ("SageMaker is IBM's product"); the
   same holds for the named sub-items of one point ("Schedule-Based: ...", "Performance-Based: ...");
+* says a named tool is for another point's job ("DVC for model serving"), a job its own text never
+  speaks of;
 * is close to a point's sentence but says its opposite in one word ("all traffic at once"
   where the source says "a small percentage ... gradually increase");
 * prefers something else to what the source states ("orchestration is about speed rather than
@@ -47,7 +52,7 @@ On an entry of one or two points, each point is a whole answer (Setup, Process, 
 Pros, Cons), so a point's credit also follows the share of its sentences the reply touches.
 
 Thresholds were calibrated on `eval/grading_dev.jsonl` and the cues on `eval/grading_dev2.jsonl`,
-`eval/grading_dev3.jsonl`, `dev4`, `check2` to `check7` (nine more authors); method and figures, with
+`eval/grading_dev3.jsonl`, `dev4`, `check2` to `check9` (eleven more authors); method and figures, with
 the held-out sets, in `eval/README.md`, "Grading" and its later rounds.
 """
 
@@ -295,7 +300,7 @@ def assess(
         sources = [m.source for m in misconceptions]
         to_refuting = piece_vectors @ np.asarray(corpus_vectors(sources)).T
         to_refuting_in_context = piece_vectors @ np.asarray(corpus_vectors([_in_context(s, points) for s in sources])).T
-        myth_cued = [bool(sweeping_words(m.claim, anywhere=True)) or is_negated(m.claim) for m in misconceptions]
+        myth_cued = [bool(sweeping_words(m.claim, anywhere=True) or NEGATION.search(m.claim)) for m in misconceptions]
         repeats: dict[int, int] = {}  # piece -> the myth it repeats
         for k, piece in enumerate(pieces):
             if states_nothing[k]:
