@@ -139,45 +139,6 @@ _SUB_ITEM = re.compile(r"([A-Z][\w&/()' -]{1,40}?):\s+\S")  # "Schedule-Based: R
 DEFINITION_WORDS = 6  # a clause defines the point it names when a copula comes within its first words
 
 
-def _misused(embedder, corpus_vectors, points, views, source_text, pieces, done) -> list[tuple[int, int, int]]:
-    """(piece, named point, point whose job it is) for each piece saying a named point is for another's job.
-
-    "DVC for model serving": what follows "for", with every name taken out, is read against each
-    point's content; when it reads like another point's (SWAP_SIM, by SWAP_MARGIN more than the
-    named one's), not like the named one's at all (below MISUSE_OWN_MAX: tools share jobs, "MLflow
-    for experiment tracking" is true though Weights & Biases reads closer) and that other point is
-    not named in the piece, the named one is given the wrong job.
-    """
-    names = concept_names([p.label for p in points], source_text)
-    all_words = names.all_words()
-    candidates = []
-    for k, piece in enumerate(pieces):
-        if done[k] or piece.has_clauses:
-            continue
-        for a, purpose in names.purposes(piece.text):
-            neutral = without(purpose, all_words)
-            if len(_content_words(neutral)) >= MIN_CONTENT_WORDS:
-                candidates.append((k, a, neutral))
-    if not candidates:
-        return []
-    neutral_views = [[without(v, all_words) for v in group] for group in views]
-    neutral_vectors = np.asarray(corpus_vectors([v for group in neutral_views for v in group]))
-    sims = np.asarray(embedder.embed([neutral for _, _, neutral in candidates])) @ neutral_vectors.T
-    found, seen = [], set()
-    for row, (k, a, _) in enumerate(candidates):
-        per, start = [], 0
-        for group in neutral_views:
-            per.append(float(sims[row, start : start + len(group)].max()))
-            start += len(group)
-        b = int(np.argmax(per))
-        if k in seen or b == a or b in names.named_in(pieces[k].text):
-            continue
-        if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN and per[a] < MISUSE_OWN_MAX:
-            found.append((k, a, b))
-            seen.add(k)
-    return found
-
-
 _REQUEST = re.compile(r"\s*(?:(?:could|can|would|will) you|what do you mean|do you mean)\b", re.IGNORECASE)
 # a question back to the interviewer anywhere in it: "Before I answer, could you tell me what you mean by drift?"
 _ASKS_BACK = re.compile(
@@ -494,6 +455,45 @@ def _swapped(
             continue
         if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN:
             found.append((k, a, b))
+    return found
+
+
+def _misused(embedder, corpus_vectors, points, views, source_text, pieces, done) -> list[tuple[int, int, int]]:
+    """(piece, named point, point whose job it is) for each piece saying a named point is for another's job.
+
+    "DVC for model serving": what follows "for", with every name taken out, is read against each
+    point's content; when it reads like another point's (SWAP_SIM, by SWAP_MARGIN more than the
+    named one's), not like the named one's at all (below MISUSE_OWN_MAX: tools share jobs, "MLflow
+    for experiment tracking" is true though Weights & Biases reads closer) and that other point is
+    not named in the piece, the named one is given the wrong job.
+    """
+    names = concept_names([p.label for p in points], source_text)
+    all_words = names.all_words()
+    candidates = []
+    for k, piece in enumerate(pieces):
+        if done[k] or piece.has_clauses:
+            continue
+        for a, purpose in names.purposes(piece.text):
+            neutral = without(purpose, all_words)
+            if len(_content_words(neutral)) >= MIN_CONTENT_WORDS:
+                candidates.append((k, a, neutral))
+    if not candidates:
+        return []
+    neutral_views = [[without(v, all_words) for v in group] for group in views]
+    neutral_vectors = np.asarray(corpus_vectors([v for group in neutral_views for v in group]))
+    sims = np.asarray(embedder.embed([neutral for _, _, neutral in candidates])) @ neutral_vectors.T
+    found, seen = [], set()
+    for row, (k, a, _) in enumerate(candidates):
+        per, start = [], 0
+        for group in neutral_views:
+            per.append(float(sims[row, start : start + len(group)].max()))
+            start += len(group)
+        b = int(np.argmax(per))
+        if k in seen or b == a or b in names.named_in(pieces[k].text):
+            continue
+        if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN and per[a] < MISUSE_OWN_MAX:
+            found.append((k, a, b))
+            seen.add(k)
     return found
 
 

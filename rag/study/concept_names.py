@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 
 SUBJECT_WORDS = 3  # a clause is about the concept named in its first words
-_PURPOSE_GLUE = {"is", "are", "was", "were", "used", "meant", "designed", "built", "mainly", "mostly", "only", "just"}
 BIND_GAP = 3  # "SageMaker is IBM's product": at most this many words between two names bound by a copula
+# words that may stand between a name and the "for" of its job: "Prometheus is mainly used for ..."
+_PURPOSE_GLUE = {"is", "are", "was", "were", "used", "meant", "designed", "built", "mainly", "mostly", "only", "just"}
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _ACRONYM = re.compile(r"\(([A-Za-z][A-Za-z0-9/&-]{1,9})\)")
