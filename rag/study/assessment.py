@@ -342,7 +342,8 @@ def assess(
 
     # properties of one point bound to another: with the concepts' names taken out, the piece reads like another point;
     # a point named by its label, then by a product its text names ("Flink is a model serving platform")
-    for concepts, define in ((points, "clauses"), (_with_products(points, source_text), "always")):
+    by_products = _with_products(points, source_text)  # points named also by the products their text names
+    for concepts, define in ((points, "clauses"), (by_products, "always")):
         done = false_piece | states_nothing
         for k, a, b in _swapped(embedder, corpus_vectors, concepts, views, source_text, pieces, done, define=define):
             false_piece[k] = True
@@ -352,7 +353,7 @@ def assess(
             incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, source))
 
     # a tool said to be for another point's job: "DVC for model serving", "Prometheus for experiment tracking"
-    for concepts in (points, _with_products(points, source_text)):
+    for concepts in (points, by_products):
         done = false_piece | states_nothing
         for k, a, b in _misused(embedder, corpus_vectors, concepts, views, source_text, pieces, done):
             false_piece[k] = True

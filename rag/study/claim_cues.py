@@ -46,7 +46,7 @@ NEGATION = re.compile(
     r"stop (?:doing|using|bothering|maintaining|tracking|running)|"
     r"never|not|no|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|won't|shouldn't|can't|cannot|"
     r"without|avoid|avoids|avoided|avoiding|skip|skips|skipped|skipping|unnecessary|nothing|neither|nor|none|"
-    r"nobody|no one|left out|leave out|leaves out|leaving out|leav(?:e|es|ing) (?:[\w-]+ ){1,6}?out\b|out of scope|"
+    r"nobody|no one|left out|leav(?:e|es|ing) (?:[\w-]+ ){0,6}?out\b|out of scope|"
     r"omit|omits|omitted|omitting|discouraged|frowned upon|anti-pattern|bad practice|"
     r"cant|wont|isnt|arent|shouldnt|wasnt)\b|n't\b",  # typed without the apostrophe
     re.IGNORECASE,
