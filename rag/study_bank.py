@@ -2,7 +2,8 @@
 
 `corpus/<name>.study.yaml` (or `.json`) sits beside `corpus/<name>.md`. It holds what the
 Markdown cannot: other ways to ask for an entry (retrieval, the scope gate, topics),
-paraphrases of its key points and common wrong claims (the grader), concept questions
+paraphrases of its key points, common wrong claims and the order of an answer's steps (the
+grader), concept questions
 (quizzes, the Anki deck) and interviewer follow-ups (coach mode, the mock interview), plus a
 file-level glossary of terms and acronyms.
 
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from rag.corpus import Corpus
 from rag.corpus_files import CorpusProblem
 from rag.entry import Entry
+from rag.study.rubric import rubric_points
 from rag.text import quote_key
 
 BANK_SUFFIXES = (".study.yaml", ".study.yml", ".study.json")
@@ -74,10 +76,18 @@ class FollowUp(_Strict):
     key_points: list[str] = Field(default_factory=list)
 
 
+class SequenceStep(_Strict):
+    """One step of an answer that is a sequence: its key point's label and the words a reply names it by."""
+
+    label: str = Field(min_length=1)
+    names: list[str] = Field(min_length=1)
+
+
 class EntryBank(_Strict):
     alternates: list[str] = Field(default_factory=list)
     points: dict[str, list[str]] = Field(default_factory=dict)
     misconceptions: list[Misconception] = Field(default_factory=list)
+    sequence: list[SequenceStep] = Field(default_factory=list)  # the key points that are steps, in order
     mcqs: list[BankMCQ] = Field(default_factory=list)
     follow_ups: list[FollowUp] = Field(default_factory=list)
 
@@ -225,4 +235,12 @@ def _checked(bank: EntryBank, entry: Entry, known: dict[str, Entry]) -> tuple[En
             points[label] = paraphrases
         else:
             dropped.append(f"paraphrases of {label!r} dropped: the entry has no such key point")
-    return bank.model_copy(update={"misconceptions": misconceptions, "mcqs": mcqs, "points": points}), dropped
+    rubric = {point.label.lower() for point in rubric_points(entry)}  # the grader's points, list or not
+    sequence = [step for step in bank.sequence if step.label.lower() in rubric]
+    dropped += [
+        f"sequence step {step.label!r} dropped: the entry has no such key point"
+        for step in bank.sequence
+        if step.label.lower() not in rubric
+    ]
+    update = {"misconceptions": misconceptions, "mcqs": mcqs, "points": points, "sequence": sequence}
+    return bank.model_copy(update=update), dropped

@@ -73,6 +73,17 @@ def test_a_bank_beside_a_notes_file_is_loaded_and_checked(tmp_path):
     assert bank.of("notes#nothing").alternates == []
 
 
+def test_a_sequence_step_must_name_a_key_point_of_its_entry(tmp_path):
+    steps = (
+        '    sequence:\n      - {label: "Traffic split", names: [split]}\n      - {label: "Rollbak", names: [revert]}\n'
+    )
+    corpus = write_corpus(tmp_path, GOOD.replace("    mcqs:\n", steps + "    mcqs:\n", 1))
+    bank = load_study_bank(corpus)
+    assert [step.label for step in bank.of(SID).sequence] == ["Traffic split"]
+    (problem,) = bank.problems
+    assert "sequence step 'Rollbak'" in problem.message
+
+
 def test_json_banks_work_too(tmp_path):
     import yaml
 

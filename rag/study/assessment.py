@@ -35,6 +35,8 @@ A piece is a false claim, credits nothing and is listed, when it
   same holds for the named sub-items of one point ("Schedule-Based: ...", "Performance-Based: ...");
 * says a named tool is for another point's job ("DVC for model serving"), a job its own text never
   speaks of;
+* puts the entry's steps in another order, where the study bank gives them (`sequence.py`: "the
+  lifecycle starts with training", "data preparation comes after deployment");
 * is close to a point's sentence but says its opposite in one word ("all traffic at once"
   where the source says "a small percentage ... gradually increase");
 * prefers something else to what the source states ("orchestration is about speed rather than
@@ -78,6 +80,7 @@ from rag.study.claim_cues import (
 )
 from rag.study.concept_names import STOPWORDS, concept_names, product_names, without, words_of
 from rag.study.rubric import Point
+from rag.study.sequence import out_of_order
 from rag.text import quote_key, split_sentences
 
 SIM_FLOOR = 0.40  # below: the piece is not about this point
@@ -202,13 +205,21 @@ class _Piece:
 
 
 def assess(
-    embedder, points: list[Point], question: str, reply: str, misconceptions=(), vectors=None, answer: str = ""
+    embedder,
+    points: list[Point],
+    question: str,
+    reply: str,
+    misconceptions=(),
+    vectors=None,
+    answer: str = "",
+    sequence=(),
 ) -> Assessment:
     """The offline check of `reply` against `points` (see the module docstring).
 
     `misconceptions`: the study bank's items for the entry (`claim`, `correction`, `source`).
     `vectors`: a function texts -> unit vectors for corpus texts (cached); the embedder otherwise.
     `answer`: the entry's answer; a sentence of the reply found in it is the source's own claim, never a false one.
+    `sequence`: the study bank's steps of the entry in order (`sequence.Step`), when its answer is a sequence.
     """
     n = len(points)
     pieces = reply_pieces(reply)
@@ -371,6 +382,17 @@ def assess(
         contradicted[parents[a]] = True
         correction = f"That describes {subs[b].label}, not {subs[a].label}. {subs[a].text}"
         incorrect.setdefault(pieces[k].sentence, Claim(pieces[k].sentence, correction, subs[a].text))
+
+    # the source's steps in another order: "the lifecycle starts with training", "evaluate offline afterwards"
+    if sequence:
+        labels = [point.label.lower() for point in points]
+        sentences = [s for s in dict.fromkeys(p.sentence for p in pieces) if not (ignorant[s] or in_answer[s])]
+        for claim in out_of_order(sentences, list(sequence)):
+            i = labels.index(claim.label.lower()) if claim.label.lower() in labels else None
+            source = _source_sentence(points[i]) if i is not None else ""
+            if i is not None:
+                contradicted[i] = True
+            incorrect.setdefault(claim.sentence, Claim(claim.sentence, claim.correction, source))
 
     for k, piece in enumerate(pieces):  # a sentence with a false claim in it credits nothing, clause by clause
         if piece.sentence in incorrect:

@@ -88,7 +88,7 @@ _HARMLESS_NEGATION = re.compile(  # negations that state something positive
 )
 NEGATIVE_SENSE = re.compile(  # a source sentence with any of these may be paraphrased with a "don't" or "no"
     r"\b(?:never|not|no|without|avoid\w*|prevent\w*|reduc\w*|minimi\w*|minimal|instead|unlike|rather|"
-    r"different|less|fewer|eliminat\w*|lack\w*|fail\w*|silent\w*|only|cannot|none|nothing)\b|n't\b",
+    r"different|less|fewer|eliminat\w*|lack\w*|fail\w*|silent\w*|only|cannot|none|nothing|non-[\w-]+)\b|n't\b",
     re.IGNORECASE,
 )
 _CONDITION_CLAUSE = re.compile(r"\b(?:if|unless)\b[^,;:.]*", re.IGNORECASE)  # "if you can't say which version ..."
@@ -125,7 +125,8 @@ _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no i
     r"\b(?:i|i'm|i've|we)\b[^.]{0,40}?\b(?:don't|do not|didn't|can't|cannot|couldn't|haven't|have not|am not|"
     r"'m not|never|wouldn't|would not|won't)\s+(?:\w+\s+)?(?:know|sure|remember|recall|explain|tell|say|familiar|"
     r"understand|had to)\b|\bnever been in a position\b|"
-    r"\b(?:i|we)\b[^.]{0,20}?\b(?:can't|cannot|couldn't)\s+(?:\w+\s+)?(?:list|name|describe|answer|think of)\b|"
+    r"\b(?:i|we)\b[^.]{0,20}?\b(?:can't|cannot|couldn't)\s+(?:\w+\s+)?(?:list|name|describe|answer|"
+    r"think of|give|define|go into)\b|"
     r"\bi(?:'ve)?\b[^.]{0,60}?\b(?:haven't|have not|have never|never)\s+(?:really\s+|actually\s+|ever\s+)?"
     r"(?:dealt|worked|used|touched|tried|packaged|deployed|built|set up|implemented|done)\b|"
     r"\bi\s+(?:don't|do not)\s+think\s+i\s+(?:can|could)\b|"

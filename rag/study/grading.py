@@ -34,6 +34,7 @@ from rag.entry import Entry
 from rag.prompts import defuse
 from rag.study.assessment import MAX_REPLY_CHARS, Assessment, Claim, assess, names_only
 from rag.study.rubric import Point, rubric_points, split_sentences
+from rag.study.sequence import Step
 from rag.text import clip, quote_key
 
 log = logging.getLogger(__name__)
@@ -175,6 +176,7 @@ def grade(
     points = with_paraphrases(points if points is not None else focus_points(entry, focus), bank)
     question = question or (f"{entry.title} {focus}" if focus else entry.title)
     misconceptions = list(getattr(bank, "misconceptions", None) or ()) if not focus else []
+    sequence = [Step(s.label, tuple(s.names)) for s in getattr(bank, "sequence", None) or ()] if not focus else []
     offline = assess(
         embedder,
         points,
@@ -183,12 +185,13 @@ def grade(
         misconceptions,
         vectors=lambda t: cached_vectors(embedder, t),
         answer=entry.answer,
+        sequence=sequence,
     )
     if llm is not None and reply.strip():
         from rag.llm import LLMError
 
         try:
-            return _llm_grade(llm, entry, points, reply, offline, misconceptions)
+            return _llm_grade(llm, entry, points, reply, offline, misconceptions, sequence)
         except LLMError as exc:
             result = _grade_of(entry, points, offline, reply)
             result.notice = f"graded offline: {exc}"
@@ -355,10 +358,11 @@ def _verdict_schema(n_points: int, reply: str) -> type[BaseModel]:
     return RubricVerdict
 
 
-def rubric_messages(entry: Entry, points: list[Point], reply: str, misconceptions=()) -> list[dict]:
+def rubric_messages(entry: Entry, points: list[Point], reply: str, misconceptions=(), sequence=()) -> list[dict]:
     """The rubric prompt. `misconceptions`: the study bank's common wrong claims on the question, shown
     (claim and correction, at most PROMPT_MISCONCEPTIONS) so that the model knows what a fluent wrong
-    answer to this question sounds like, as an interviewer does."""
+    answer to this question sounds like, as an interviewer does. `sequence`: the steps whose order the
+    reference gives (a reply that reorders them is wrong, in the same words)."""
     numbered = "\n".join(f"{i}. {p.text}" for i, p in enumerate(points, start=1))
     myths = "\n".join(f"- {m.claim} (Right: {m.correction})" for m in list(misconceptions)[:PROMPT_MISCONCEPTIONS])
     system = (
@@ -374,16 +378,20 @@ def rubric_messages(entry: Entry, points: list[Point], reply: str, misconception
         '"feedback": "two or three plain sentences to the learner: what was wrong, what was good, what to add"}.'
     )
     known = f"Common wrong claims on this question (incorrect wherever the answer states them):\n{defuse(myths)}\n\n"
+    steps = " -> ".join(step.label for step in sequence)
+    order = f"The reference's steps happen in this order (another order is incorrect): {defuse(steps)}\n\n"
     user = (
         f"Question: {defuse(entry.title)}\n\nRubric points:\n{defuse(numbered)}\n\n"
-        f"{known if myths else ''}"
+        f"{known if myths else ''}{order if steps else ''}"
         f"<learner_answer>\n{defuse(reply[:MAX_REPLY_CHARS])}\n</learner_answer>"
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def _llm_grade(llm, entry: Entry, points: list[Point], reply: str, offline: Assessment, misconceptions=()) -> Grade:
-    messages = rubric_messages(entry, points, reply, misconceptions)
+def _llm_grade(
+    llm, entry: Entry, points: list[Point], reply: str, offline: Assessment, misconceptions=(), sequence=()
+) -> Grade:
+    messages = rubric_messages(entry, points, reply, misconceptions, sequence)
     verdict_ = llm.complete_json(messages, _verdict_schema(len(points), reply))
     credits, contradicted = [], list(offline.contradicted)
     for i in range(len(points)):

@@ -1140,6 +1140,16 @@ def test_rubric_prompt_keeps_the_reply_as_data():
     assert messages[1]["content"].rstrip().endswith("</learner_answer>")
 
 
+def test_rubric_prompt_gives_the_order_of_the_steps_when_the_bank_has_one(kb):
+    from rag.study.sequence import Step
+
+    entry = entry_of(kb, "q5")
+    steps = [Step(s.label, tuple(s.names)) for s in kb.study_bank.of(entry.source_id).sequence]
+    prompt = rubric_messages(entry, rubric_points(entry), "reply", sequence=steps)[1]["content"]
+    assert "Problem Definition/Business Understanding -> Data Collection/Acquisition ->" in prompt
+    assert "in this order" not in rubric_messages(entry, rubric_points(entry), "reply")[1]["content"]
+
+
 # ------------------------------------------------------------------------ the CLI
 
 
@@ -1177,3 +1187,31 @@ def test_cli_grade_prints_the_contract_json(indexed_data_dir):
     assert doc["source_id"] == PREFIX + "q16"
     assert doc["covered"] == ["Blue-Green Deployment"] and doc["missed"] == ["Canary Deployment"]
     assert 0 < doc["score"] < 0.8
+
+
+def test_steps_put_in_another_order_are_a_wrong_claim(kb):
+    """q5's stages in another order keep every stage's words: only the order check sees it."""
+    entry = entry_of(kb, "q5")
+    wrong = grade_reply(
+        kb,
+        entry,
+        "The lifecycle starts with model training on whatever data you have. Data preparation comes after "
+        "deployment, once the model is live. Then you define the business problem from what the model is good at.",
+    )
+    right = grade_reply(
+        kb,
+        entry,
+        "First you define the business problem, then collect and prepare the data. After training, you evaluate "
+        "the model before deployment, and once it is live you monitor it and retrain when needed.",
+    )
+    assert len(wrong.incorrect) >= 2 and wrong.score <= 0.15
+    assert all("source" in c.correction for c in wrong.incorrect)
+    assert not right.incorrect and right.score >= 0.5
+
+
+def test_a_hedged_negation_of_a_negatively_worded_point_agrees_with_it(kb):
+    """q34 says "non-real-time": "jobs that don't need real time" paraphrases it, it denies nothing."""
+    reply = (
+        "Serving: autoscaling behind a load balancer, caching, and batch endpoints for jobs that don't need real time."
+    )
+    assert not grade_reply(kb, entry_of(kb, "q34"), reply).incorrect
