@@ -111,6 +111,7 @@ SWAP_MIN_WORDS = 4  # names taken out, a sentence needs this many content words 
 MIN_CONTENT_WORDS = 2
 LIST_SHARE = 0.5  # a reply with this share of its words in bare term lists ...
 LIST_CREDIT = 0.0  # ... credits a point at most this much
+LABEL_SHARE = 0.45  # so does a reply with this share of its words taken from the points' labels
 VAGUE_WORDS = frozenset(  # filler that names no content: "really all about ... key concepts that come together"
     "really basically actually key important concept concepts thing things stuff part parts picture piece pieces "
     "together come comes around whole overall general generally various kind kinds sort sorts lot lots way ways "
@@ -134,6 +135,7 @@ MIN_CLAUSE_WORDS = 3
 
 _CLAUSE = re.compile(r"\s*(?:[,;:()]|\s-\s|\s—\s)\s*|\s+(?:and|or|so|then|but|while|which|because)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*")
+_LABEL_WORD = re.compile(r"[a-z0-9][a-z0-9'&/-]*")
 # "between features and target", "both X and Y": one term, not two clauses
 _PAIR = re.compile(r"\b((?:between|both|either)\s+(?:\S+\s+){1,4}?)(and|or)\s+", re.IGNORECASE)
 _PAIR_JOIN = "\x00"
@@ -401,7 +403,7 @@ def assess(
     beyond_question = _ramp(best - to_question[:, None], MARGIN_FLOOR, MARGIN_FULL)
     credit = np.minimum(on_point, beyond_question)
     credit[~substantive | false_piece] = 0.0
-    if names_only(reply):  # a reply of bare term lists names points, it explains none
+    if names_only(reply) or label_share(reply, points) >= LABEL_SHARE:  # it names the points, it explains none
         credit = np.minimum(credit, LIST_CREDIT)
     credits = [float(credit[:, i].max()) for i in range(n)]
     if n <= FEW_POINTS:  # each point is a whole answer of its own: full credit needs most of its sub-items
@@ -600,6 +602,16 @@ def names_only(reply: str) -> bool:
     listed = sum(len(s.split()) for s in sentences if is_bare_list(s))
     total = sum(len(s.split()) for s in sentences)
     return total > 0 and listed >= LIST_SHARE * total
+
+
+def label_share(reply: str, points: list[Point]) -> float:
+    """The share of the reply's words that are words of the points' labels: a keyword salad strings the labels
+    together ("Speed & Frequency of Deployment leveraging Reliability & Stability to drive ..."); true answers
+    over fourteen reply sets stay at or below 0.35, salads that score run from 0.5 to 1.0."""
+    words = _LABEL_WORD.findall((reply or "")[:MAX_REPLY_CHARS].lower())
+    names = [point.label for point in points if not point.label.endswith("…")]  # a sentence's opening is no name
+    label_words = {w for label in names for w in _LABEL_WORD.findall(label.lower())}
+    return sum(w in label_words for w in words) / len(words) if words else 0.0
 
 
 def reply_pieces(reply: str) -> list[_Piece]:

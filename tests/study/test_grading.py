@@ -1215,3 +1215,19 @@ def test_a_hedged_negation_of_a_negatively_worded_point_agrees_with_it(kb):
         "Serving: autoscaling behind a load balancer, caching, and batch endpoints for jobs that don't need real time."
     )
     assert not grade_reply(kb, entry_of(kb, "q34"), reply).incorrect
+
+
+def test_a_reply_made_mostly_of_the_point_labels_covers_nothing(kb):
+    entry = entry_of(kb, "q14")
+    salad = (
+        "Serialization and Containerization (Docker) with Language-Specific Packages, Standardized Formats, "
+        "Model Serving Platforms and Serverless Functions for portable, cloud-native packaging."
+    )
+    graded = grade_reply(kb, entry, salad)
+    assert graded.covered == [] and graded.score == 0.0
+    # a real answer that names its points as it explains them still covers them
+    real = (
+        "Serialization: save the trained model to a file with pickle or joblib. Containerization (Docker): build "
+        "an image with the model, the inference code and every dependency so it runs the same everywhere."
+    )
+    assert len(grade_reply(kb, entry, real).covered) >= 2
