@@ -126,9 +126,9 @@ _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no i
     r"'m not|never|wouldn't|would not|won't)\s+(?:\w+\s+)?(?:know|sure|remember|recall|explain|tell|say|familiar|"
     r"understand|had to)\b|\bnever been in a position\b|"
     r"\b(?:i|we)\b[^.]{0,20}?\b(?:can't|cannot|couldn't)\s+(?:\w+\s+)?(?:list|name|describe|answer|"
-    r"think of|give|define|go into)\b|"
+    r"think of|give|define|go into|speak to)\b|"
     r"\bi(?:'ve)?\b[^.]{0,60}?\b(?:haven't|have not|have never|never)\s+(?:really\s+|actually\s+|ever\s+)?"
-    r"(?:dealt|worked|used|touched|tried|packaged|deployed|built|set up|implemented|done)\b|"
+    r"(?:dealt|worked|used|touched|tried|packaged|deployed|built|set up|implemented|done|been involved)\b|"
     r"\bi\s+(?:don't|do not)\s+think\s+i\s+(?:can|could)\b|"
     r"\bi(?:'d| would)\s+(?:have|need)\s+to\s+(?:think|look|check|read|google)\b|\blook (?:it|that|this) up\b|"
     r"\b(?:no idea|not (?:really |entirely |quite )?sure|no clue|i'd guess|i would guess|drawing a blank|"
@@ -139,7 +139,8 @@ _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no i
     r"(?:we|they) had (?:a|another|a separate) team for (?:that|it|this)|"
     # a deflection: "a separate platform team who handled retraining, so I never really saw how it was set up"
     r"(?:another|a separate|a different|the other) (?:\w+ ){0,2}?team (?:who|that|which) (?:handled|did|owned|ran|"
-    r"managed|looked after|took care of)|never (?:really )?(?:saw|got to see) how)\b",
+    r"managed|looked after|took care of)|never (?:really )?(?:saw|got to see) how|"
+    r"(?:was|were) (?:all |always )?handled by (?:the|a|another|our|their) (?:\w+ ){0,2}?team)\b",
     re.IGNORECASE,
 )
 _SPEAKER = re.compile(  # the speaker's own practice or advice: "I always", "you must always", "in my last job"

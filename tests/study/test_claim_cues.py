@@ -147,6 +147,8 @@ def test_two_names_joined_by_a_copula_are_bound_and_a_comparison_is_not():
         ("I've only ever trained models in a notebook and haven't packaged one for serving.", True),
         ("Honestly, I'd have to look that up before answering.", True),
         ("It's something that happens to models over time, but I couldn't give you the exact definition.", True),
+        ("Releases were handled by the platform team, so I can't really speak to what broke.", True),
+        ("I think that's for the compliance people, I haven't really been involved in it.", True),
         ("We have never needed a separate registry.", False),  # a claim about the practice
         ("We don't list the dependencies anywhere.", False),  # a practice denied, not the speaker's ignorance
         ("We never used manual deploys; everything went through CI.", False),
