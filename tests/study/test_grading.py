@@ -201,8 +201,9 @@ EXAMPLES = [
         "q30",
         "paraphrase",
         (
-            "The main ones are AWS SageMaker, Google Vertex AI, Azure Machine Learning, IBM Watson Machine Learning "
-            "and Databricks with managed MLflow."
+            "AWS SageMaker covers the whole lifecycle from notebooks to deployment; Google Vertex AI unifies Google "
+            "Cloud's ML tools with AutoML; Azure Machine Learning adds MLOps pipelines and a designer; IBM Watson "
+            "Machine Learning serves models with governance built in; Databricks runs ML on Spark with managed MLflow."
         ),
     ),
     (
