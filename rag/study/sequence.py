@@ -109,12 +109,7 @@ def _mentions(tokens: list[str], names: list[list[list[str]]]) -> list[tuple[int
     for t in range(len(tokens)):
         if tokens[t].lower() in _NOT_A_NAME or tokens[t] in _CLAUSE_MARK:
             continue
-        steps = {
-            i
-            for i, step_names in enumerate(names)
-            for name in step_names
-            if stems[t : t + len(name)] == name and tokens[t].lower() not in _NOT_A_NAME
-        }
+        steps = {i for i, step_names in enumerate(names) for name in step_names if stems[t : t + len(name)] == name}
         if steps:
             found.append((t, steps))
     return found
@@ -196,7 +191,7 @@ def _nearest(tokens, mentions, at: int, after_only: bool) -> set[int] | None:
 
 def _same_clause(tokens: list[str], i: int, j: int) -> bool:
     low, high = sorted((i, j))
-    return not any(tok in _CLAUSE_MARK for tok in tokens[low:high])
+    return not any(tok in _CLAUSE_MARK for tok in tokens[low + 1 : high])
 
 
 def _all_wrong(a: set[int], b: set[int], wrong) -> bool:

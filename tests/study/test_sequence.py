@@ -38,6 +38,7 @@ def labels(sentences: list[str], steps=LIFECYCLE) -> list[str]:
         ("You deploy first and then collect data from the live system.", "Data Collection"),
         ("After deployment, you clean the data the model receives.", "Data Preparation"),
         ("Evaluation is the last step, done once everything else is finished.", "Model Evaluation"),
+        ("First, you deploy it to every user.", "Model Deployment"),
     ],
 )
 def test_a_step_put_out_of_order_is_a_claim_against_the_source(sentence, misplaced):
