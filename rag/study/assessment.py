@@ -109,6 +109,7 @@ MIN_SUB_ITEMS = 3  # ... whose point has this many sentences (Setup, Process, Ro
 SUB_ITEM_SHARE = 0.7  # ... credits it in proportion to the share of them touched: covered from 0.42, partly from 0.21
 SWAP_MIN_WORDS = 4  # names taken out, a sentence needs this many content words to say something about them
 MIN_CONTENT_WORDS = 2
+STEM_CHARS = 5  # words sharing this many first letters are one word's forms ("private", "privacy")
 LIST_SHARE = 0.5  # a reply with this share of its words in bare term lists ...
 LIST_CREDIT = 0.0  # ... credits a point at most this much
 LABEL_SHARE = 0.45  # so does a reply with this share of its words taken from the points' labels
@@ -126,7 +127,7 @@ VAGUE_WORDS = frozenset(  # filler that names no content: "really all about ... 
     # intensifiers and agreement: "Monitoring is super important, obviously; everybody agrees, we prioritize it"
     "super very extremely hugely obviously clearly absolutely totally truly certainly surely simply honestly "
     "reason reasons priority priorities prioritize prioritise agree agrees everybody everyone work works working "
-    "moving board sure robust".split()
+    "moving board sure robust need needs stay stays quite own".split()
 )
 MIN_CLAIM_WORDS = 4  # a shorter sentence names a term ("Differential privacy."), it claims nothing
 MAX_REPLY_CHARS = 6000
@@ -244,12 +245,13 @@ def assess(
 
     # what a piece must say beyond naming: words other than the labels', the question's and vague filler
     named_only = {w for point in points for w in _words(point.label)} | _words(question) | VAGUE_WORDS
+    question_stems = {w[:STEM_CHARS] for w in _content_words(question) if len(w) >= STEM_CHARS}
     answer_key = quote_key(answer)
     ignorant = {s: professes_ignorance(s) for s in {p.sentence for p in pieces}}
     in_answer = {s: bool(answer_key) and quote_key(s) in answer_key for s in ignorant}
     substantive = np.array(
         [
-            len(_content_words(p.text) - named_only) >= MIN_CONTENT_WORDS
+            len(_beyond(_content_words(p.text) - named_only, question_stems)) >= MIN_CONTENT_WORDS
             and _claims(p.sentence)
             and not ignorant[p.sentence]
             and not _is_condition(p)
@@ -734,6 +736,12 @@ def _words(text: str) -> set[str]:
 
 def _content_words(text: str) -> set[str]:
     return {w for w in _words(text) if w not in STOPWORDS and len(w) > 1}
+
+
+def _beyond(words: set[str], stems: set[str]) -> set[str]:
+    """The words that are no other form of a question's word ("the data stays private and secure" restates
+    "the privacy and security of data"): those not sharing their first STEM_CHARS letters with one."""
+    return {w for w in words if len(w) < STEM_CHARS or w[:STEM_CHARS] not in stems}
 
 
 def _ramp(x, low: float, high: float):

@@ -67,7 +67,9 @@ _HARMLESS_NEGATION = re.compile(  # negations that state something positive
     rf"\b(?:don't|do not|doesn't|won't|never) want (?:\w+ ){{0,3}}?(?:{_HARMS})\b|"  # "don't want your API wide open"
     rf"\bno need to (?:\w+ )?(?:{_HARMS})\b|"  # "no need to reinvent the wheel", "no need to panic"
     r"\b(?:don't|do not|never|shouldn't|should not|can't|cannot|won't)\s+(?:\S+\s+){0,4}?unless\b|"  # = "only if"
-    r"\bif\b[^,;:.]*|"  # a negation inside a condition ("if you don't want to run infra") states nothing
+    # a negation inside a condition states nothing: "if you don't want to run infra", "use differential privacy
+    # where records must not be recoverable", "federated learning when data can't leave the device" (not "is where")
+    r"\b(?:if|when|whenever|wherever|(?<!is )(?<!'s )where)\b[^,;:.]*|"
     # a consequence: "understand training, or you can't support ...", "otherwise the groups differ ..."
     r"\b(?:or (?:else )?|otherwise,? )(?:you|we|they|it|the)\b[^,;:.]*|"
     r"\b(?:make|makes|making|made) sure (?:that )?(?:\S+ ){0,3}?"  # a check: "making sure they're not biased"

@@ -12,7 +12,7 @@ component says "MLflow").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SUBJECT_WORDS = 3  # a clause is about the concept named in its first words
 BIND_GAP = 3  # "SageMaker is IBM's product": at most this many words between two names bound by a copula
@@ -46,6 +46,7 @@ class ConceptNames:
 
     names: list[set[str]]
     aliases: list[set[str]]
+    qualifiers: list[set[str]] = field(default_factory=list)  # the field's words in each label ("data", "model")
 
     def all_words(self) -> set[str]:
         return set().union(*self.names, *self.aliases)
@@ -53,7 +54,20 @@ class ConceptNames:
     def named_by_subject(self, text: str, aliases_only: bool = False) -> list[int]:
         """The points a clause names in its first words (`aliases_only`: by an acronym or product name)."""
         opening = words_of(" ".join(text.split()[:SUBJECT_WORDS]))
-        return [i for i in range(len(self.names)) if self._names(i, opening, aliases_only)]
+        return [
+            i
+            for i in range(len(self.names))
+            if self._names(i, opening, aliases_only) and not self._qualified_away(i, opening)
+        ]
+
+    def _qualified_away(self, i: int, opening: set[str]) -> bool:
+        """Whether the opening qualifies point i's name by another label's field word and none of its own:
+        "Model quality: precision, recall ..." names model performance, not Data Quality Metrics."""
+        if not self.qualifiers:
+            return False
+        own = self.qualifiers[i]
+        foreign = set().union(*(q for j, q in enumerate(self.qualifiers) if j != i)) - own
+        return bool(opening & foreign) and not opening & own
 
     def named_in(self, text: str) -> set[int]:
         found = words_of(text)
@@ -118,7 +132,8 @@ def concept_names(labels: list[str], entry_text: str) -> ConceptNames:
         | (products[i] - set().union(*(a | p for j, (a, p) in enumerate(zip(acronyms, products)) if j != i)))
         for i in range(len(labels))
     ]
-    return ConceptNames(names, aliases)
+    qualifiers = [words_of(label) & GENERIC for label in labels]
+    return ConceptNames(names, aliases, qualifiers)
 
 
 def product_names(text: str, entry_text: str) -> list[str]:

@@ -131,8 +131,8 @@ def _wrong_claim(sentence, tokens, mentions, previous_first, steps) -> tuple[int
                 continue
             before_cue = [m for m in mentions if m[0] < t and _same_clause(tokens, m[0], t)]
             after_cue = [m for m in mentions if m[0] > t]
-            if not after_cue:
-                continue
+            if not after_cue or not _same_clause(tokens, t, after_cue[0][0]):
+                continue  # "monitor it once it's live, and eventually retrain": the cue's own clause names no step
             if before_cue:  # "A comes after B", "A before B"
                 a, b = before_cue[-1][1], after_cue[0][1]
             elif t == 0 or lower[t - 1] in _OPENERS:  # "After B, A": B runs to the clause's end, A follows

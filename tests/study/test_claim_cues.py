@@ -126,6 +126,13 @@ def test_a_point_is_named_by_its_acronym_and_product_names_not_by_a_shared_word(
     assert "CD" not in without("CD is where the unit tests run", names.all_words())
 
 
+def test_a_name_qualified_by_another_labels_field_word_names_that_other_concept():
+    names = concept_names(["Model Performance Metrics", "Data Quality Metrics", "Operational Metrics"], "")
+    assert names.named_by_subject("Model quality: precision, recall and F1 over time") == []
+    assert names.named_by_subject("Data quality means null rates and schema checks") == [1]
+    assert names.named_by_subject("Quality checks cover null rates") == [1]  # no field word: the name stands
+
+
 def test_two_names_joined_by_a_copula_are_bound_and_a_comparison_is_not():
     names = concept_names(["AWS SageMaker", "Google Vertex AI", "IBM Watson Machine Learning"], "")
     assert names.bound("AWS's offering is Vertex AI") is None  # "vertex" alone does not name the point
@@ -201,6 +208,9 @@ def test_the_design_choices_an_answer_takes_sides_on_have_opposites(reply, sourc
         ("There's no need to reinvent the wheel here.", False),
         ("Don't deploy unless the tests pass.", False),  # "only if"
         ("Use SageMaker if you don't want to run the infrastructure yourself.", False),  # inside a condition
+        ("Use differential privacy where individual records must not be recoverable.", False),
+        ("Consider federated learning when the data can't leave the device.", False),
+        ("The registry is where you don't need to keep metadata.", True),  # a definition, not a condition
         ("Bad data rarely crashes anything; it quietly makes a worse model.", False),
     ],
 )

@@ -724,6 +724,22 @@ def test_a_condition_that_runs_on_into_advice_is_a_claim(kb):
     assert graded.incorrect
 
 
+@pytest.mark.parametrize(
+    ("q", "reply"),
+    [
+        ("q31", "I'd say you need to make sure the data stays private and secure throughout MLOps, it's important."),
+        (
+            "q18",
+            "There are quite a lot of common issues that come up when you deploy ML models, and they're basically the "
+            "issues that commonly come up during deployment. Every deployment has its own issues.",
+        ),
+    ],
+)
+def test_the_question_restated_in_other_word_forms_states_nothing(kb, q, reply):
+    """The question in other word forms ("private and secure" for "privacy and security") names nothing."""
+    assert grade_reply(kb, entry_of(kb, q), reply).score == 0.0
+
+
 def test_a_question_back_to_the_interviewer_states_nothing(kb):
     reply = "Could you tell me more about how the existing pipeline retrains and deploys its models?"
     assert grade_reply(kb, entry_of(kb, "q13"), reply).score == 0.0

@@ -59,6 +59,8 @@ def test_a_step_put_out_of_order_is_a_claim_against_the_source(sentence, misplac
         "Monitoring is the final stage before the model is retrained.",  # among the last two
         "Never deploy before you evaluate.",  # a negated sentence is the negation check's business
         "Once the model is deployed, you monitor it closely.",
+        # the cue's own clause names no step: "once it's live" is not "once it's retrained"
+        "Then you have to keep monitoring it once it's live, and eventually retrain it when it drifts.",
     ],
 )
 def test_order_words_that_agree_with_the_source_claim_nothing(sentence):
