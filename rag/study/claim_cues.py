@@ -56,14 +56,19 @@ _HARMS = (  # what a practice spares you: "without downtime", "avoiding conflict
     r"los\w*|hurt\w*|harm\w*|slow\w*|bottleneck\w*|fall\w* over|crash\w*|go(?:es|ing)? down|guesswork|surprises?|"
     r"issues?|problems?|mistakes?|unable|wide open|exposed|leak\w*|stale|blind\w*|guess\w*|pretend\w*|panic\w*|"
     r"worry\w*|overthink\w*|reinvent\w*|hand-roll\w*|scrambl\w*|firefight\w*|corrupt\w*|degrad\w*|confound\w*|"
-    r"contaminat\w*|drama|noise|chance|luck|heroics|overfit\w*|broken"
+    r"contaminat\w*|drama|noise|chance|luck|heroics|overfit\w*|broken|exceptions?"
 )
 _HARM = re.compile(rf"\b(?:{_HARMS})\b", re.IGNORECASE)
 _HARMLESS_NEGATION = re.compile(  # negations that state something positive
     r"\bno (?:longer|more)\b|\b(?:not|isn't|aren't|wasn't|weren't) (?:only|just|merely)\b|\bno matter\b|"
+    # "you don't just run unit tests; you also validate the data": not only, and more
+    r"\b(?:don't|doesn't|didn't|do not|does not|won't|never) (?:just|only|simply|merely)\b|"
+    # a consequence a practice heads off: "limits on CPU so it does not eat the others' resources"
+    r"\bso (?:that )?(?:you|we|they|it|nobody|no one|the \w+) (?:don't|doesn't|won't|can't|cannot|never|do not|"
+    r"does not|will not|isn't|aren't)\b(?! (?:need|have|bother|matter))|"
     r"\bnever (?:been )?easier\b|"
     r"\b(?:don't|doesn't|won't|do not|does not|will not|rarely) (?:\w+ )?(?:crash\w*|break\w*|fail\w*|go down)\b|"
-    rf"\b(?:without|avoid(?:s|ing)?) (?:\w+ ){{0,2}}?(?:{_HARMS})\b|"
+    rf"\b(?:without|avoid(?:s|ing)?) (?:\w+ ){{0,3}}?(?:{_HARMS})\b|"
     rf"\b(?:don't|do not|doesn't|won't|never) want (?:\w+ ){{0,3}}?(?:{_HARMS})\b|"  # "don't want your API wide open"
     rf"\bno need to (?:\w+ )?(?:{_HARMS})\b|"  # "no need to reinvent the wheel", "no need to panic"
     r"\b(?:don't|do not|never|shouldn't|should not|can't|cannot|won't)\s+(?:\S+\s+){0,4}?unless\b|"  # = "only if"
@@ -362,12 +367,17 @@ def opposite(piece: str, source: str) -> bool:
 
 def names_opposite(piece: str, source: str) -> bool:
     """Whether the piece has one word of a pair where the source has the other: said plainly, the opposite claim;
-    negated ("canary never exposes everyone at once" for "gradually"), the same claim as the source's."""
+    negated ("canary never exposes everyone at once" for "gradually"), the same claim as the source's. A word
+    lessened ("less manual work" for "automation") is the other word's side."""
+    plain = _LESSENED.sub(" ", piece)
     for one, other in OPPOSITES:
         for a, b in ((one, other), (other, one)):
-            if a.search(source) and not b.search(source) and b.search(piece) and not a.search(piece):
+            if a.search(source) and not b.search(source) and b.search(plain) and not a.search(piece):
                 return True
     return False
+
+
+_LESSENED = re.compile(r"\b(?:less|fewer|reduc\w*|minimi[sz]\w*|eliminat\w*|cut(?:ting)?|no)\s+(?:\w+\s+)?\w+", re.I)
 
 
 _CONTRAST_PHRASE = re.compile(r"\s*\b(?:rather than|instead of|as opposed to)\s+", re.IGNORECASE)

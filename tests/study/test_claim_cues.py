@@ -173,6 +173,10 @@ def test_a_word_said_the_other_way_round_is_an_opposite_unless_a_sentence_reject
     # the source itself rejects the word ("instead of by hand"), so "automated" agrees with it
     assert not opposite("Retraining is automated.", "Let machines retrain instead of doing it by hand.")
     assert not opposite("Do it by hand rather than automatically.", "Automate it.")  # the reply rejects it
+    # a word lessened is the other side: "less manual work" is automation
+    assert not opposite(
+        "With less manual work there are fewer human errors.", "Reduces human error through automation."
+    )
 
 
 @pytest.mark.parametrize(
@@ -210,6 +214,11 @@ def test_the_design_choices_an_answer_takes_sides_on_have_opposites(reply, sourc
         ("Use SageMaker if you don't want to run the infrastructure yourself.", False),  # inside a condition
         ("Use differential privacy where individual records must not be recoverable.", False),
         ("Consider federated learning when the data can't leave the device.", False),
+        ("On a push you don't just run unit tests; you validate the data too.", False),  # not only
+        ("Set CPU and memory limits so the container does not starve other workloads.", False),  # a harm headed off
+        ("Automate the data checks so you don't retrain on broken data.", False),
+        ("A drifting model keeps answering without throwing a single exception.", False),
+        ("Schedule retraining so you don't need monitoring at all.", True),  # what it spares is a practice
         ("The registry is where you don't need to keep metadata.", True),  # a definition, not a condition
         ("Bad data rarely crashes anything; it quietly makes a worse model.", False),
     ],
