@@ -69,6 +69,7 @@ from rag.study.claim_cues import (
     NEGATION,
     NEGATIVE_SENSE,
     contrast_readings,
+    disowns,
     is_bare_list,
     is_negated,
     names_opposite,
@@ -98,7 +99,8 @@ MISCONCEPTION_MARGIN = 0.1
 # the myth "Concept drift means the input distribution has shifted"; the myth itself is a little closer to the myth
 MISCONCEPTION_CONTEXT_MARGIN = 0.03
 SWAP_SIM = 0.55  # a piece naming point A this close to point B's content ...
-SWAP_MARGIN = 0.08  # ... and this much closer to B than to A binds B's properties to A
+SWAP_MARGIN = 0.08  # ... and this much closer to B than to A binds B's properties to A ...
+SWAP_RATIO = 1.2  # ... and this many times closer: tools whose texts overlap ("MLflow: tracking + registry") fit both
 MISUSE_OWN_MAX = 0.45  # a tool said to be for a job its own text reads this far from is given another's job
 OVERCLAIM_SIM = 0.4  # a sweeping sentence this close to some point is a claim about the entry
 OPPOSITE_SIM = 0.55  # a piece this close to a point's sentence that says the opposite in one word contradicts it
@@ -134,6 +136,7 @@ MAX_REPLY_CHARS = 6000
 MAX_PIECES = 150
 MIN_CLAUSE_WORDS = 3
 
+_HEADING = re.compile(r"\s*((?:(?!(?:i|you|we|they|it|then|so)\b)[A-Za-z][\w&/-]*\s*){1,4}):\s", re.IGNORECASE)
 _CLAUSE = re.compile(r"\s*(?:[,;:()]|\s-\s|\s—\s)\s*|\s+(?:and|or|so|then|but|while|which|because)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*")
 _LABEL_WORD = re.compile(r"[a-z0-9][a-z0-9'&/-]*")
@@ -248,6 +251,10 @@ def assess(
     question_stems = {w[:STEM_CHARS] for w in _content_words(question) if len(w) >= STEM_CHARS}
     answer_key = quote_key(answer)
     ignorant = {s: professes_ignorance(s) for s in {p.sentence for p in pieces}}
+    ordered = list(dict.fromkeys(p.sentence for p in pieces))
+    for before, after in zip(ordered, ordered[1:]):  # "... and go from there? But I'm guessing": a guess taken back
+        if disowns(after):
+            ignorant[before] = True
     in_answer = {s: bool(answer_key) and quote_key(s) in answer_key for s in ignorant}
     substantive = np.array(
         [
@@ -480,7 +487,7 @@ def _swapped(
         b = int(np.argmax(per))
         if b == a or b in names.named_in(pieces[k].text):
             continue
-        if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN:
+        if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN and per[b] >= SWAP_RATIO * per[a]:
             found.append((k, a, b))
     return found
 
@@ -639,7 +646,10 @@ def reply_pieces(reply: str) -> list[_Piece]:
         for clause in denied:
             pieces.setdefault(clause, _Piece(clause, sentence, True, said=said))
         if len(clauses) > 1:
+            heading = _HEADING.match(sentence)  # "Cloud ML platforms: don't use ...": a heading names a topic
             for clause in clauses:
+                if heading and clause == heading.group(1):
+                    continue
                 negated = not warning and (is_negated(clause) or (scoped and not NEGATION.search(clause)))
                 pieces.setdefault(clause, _Piece(clause, sentence, negated, said=said))
     return list(pieces.values())[:MAX_PIECES]

@@ -85,6 +85,8 @@ _HARMLESS_NEGATION = re.compile(  # negations that state something positive
     # a thing described by what was not done to it: "on data it hasn't seen", "a rollback you've never rehearsed"
     r"\b(?:a|an|the|any|every|on|of|with|for) \w+ (?:that )?(?:it|you|we|they)(?:'ve|'d| have| has| had)? "
     r"(?:never|not|don't|didn't|haven't|hasn't|can't)\b|"
+    r"\b(?:a|an|the|any|every) \w+ (?:that|which) (?:has|have|had|was|were|is|are)(?:n't| never| not) "
+    r"(?:been )?\w+ed\b|"  # "a rollback that has never been exercised"
     # an order of steps: "never jump to the data before you know the objective" = know the objective first
     r"\b(?:don't|do not|never|shouldn't|should not)\s+(?!need|have|bother|really)(?:\S+\s+){0,6}?before\b|"
     r"\b(?:never|not|don't|doesn't|won't)\b[^,;:.]{0,40}\bforever\b|"  # "models never stay accurate forever"
@@ -105,7 +107,7 @@ SCOPED_NEGATION = re.compile(  # a sentence that opens with a negation passes it
     re.IGNORECASE,
 )
 _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is then read in its clause
-    r"\b(?:always|(?:is|are|'s|was|were)\s+(?:basically|essentially)|(?:basically|essentially)(?=\s+(?:is|are|means|"
+    r"\b(?:always|(?:is|are|'s|was|were)\s+(?:basically|essentially)(?!\s+(?:what|when|why|how|zero|instant\w*)\b)|(?:basically|essentially)(?=\s+(?:is|are|means|"
     r"just|the same|a|an)\b)|mostly(?!\s*[,;:.)]|\s+depends?\b)|mainly|merely|purely|by definition|myths?|guaranteed|"
     r"unnecessary|redundant|superfluous|overkill|overrated|pointless|useless|obsolete|irrelevant|wasted effort|"
     r"waste of time|"
@@ -269,6 +271,18 @@ def opens_with_negation(sentence: str) -> bool:
     """Whether the sentence opens with a negation it passes to all its clauses ("Don't version data, models or
     code"); a harmless opening ("There's no need to overthink which tool") passes nothing."""
     return bool(SCOPED_NEGATION.match(sentence)) and bool(SCOPED_NEGATION.match(_HARMLESS_NEGATION.sub(" ", sentence)))
+
+
+_DISOWNS = re.compile(  # a sentence that takes back the one before: "... and go from there? But I'm guessing"
+    r"\b(?:i'm (?:just |only )?guessing|(?:that's|it's|this is) (?:just |only )?(?:a|my) guess|just guessing|"
+    r"wouldn't trust (?:that|this|my)|don't quote me|take (?:that|this|it) with a (?:grain|pinch) of salt)\b",
+    re.IGNORECASE,
+)
+
+
+def disowns(sentence: str) -> bool:
+    """Whether the sentence takes back what was said before it ("But honestly I'm guessing")."""
+    return bool(_DISOWNS.search(sentence))
 
 
 def professes_ignorance(sentence: str) -> bool:

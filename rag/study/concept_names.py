@@ -36,7 +36,8 @@ STOPWORDS = frozenset(
     "a an the and or of to in on for with by as at from is are be been being it its this that these those "
     "you your we our they their i my me he she his her them us do does did can could should would will "
     "so then than also just very more most some any all each every which what when where how why who "
-    "into over about up out if but not no".split()
+    "into over about up out if but not no "
+    "you'd we'd they'd you're we're they're you'll we'll they'll it'll you've we've they've i'll".split()
 )
 
 

@@ -215,6 +215,7 @@ def test_the_design_choices_an_answer_takes_sides_on_have_opposites(reply, sourc
         ("Use differential privacy where individual records must not be recoverable.", False),
         ("Consider federated learning when the data can't leave the device.", False),
         ("On a push you don't just run unit tests; you validate the data too.", False),  # not only
+        ("A rollback that has never been exercised tends to fail when you need it.", False),  # what was not done to it
         ("Set CPU and memory limits so the container does not starve other workloads.", False),  # a harm headed off
         ("Automate the data checks so you don't retrain on broken data.", False),
         ("A drifting model keeps answering without throwing a single exception.", False),
@@ -225,6 +226,12 @@ def test_the_design_choices_an_answer_takes_sides_on_have_opposites(reply, sourc
 )
 def test_dismissals_deny_a_practice_and_warnings_against_harms_do_not(sentence, negated):
     assert is_negated(sentence) is negated
+
+
+def test_basically_before_a_description_is_a_hedge_not_a_reduction():
+    assert sweeping_words("MLOps is basically DevOps for models.", anywhere=True)
+    assert not sweeping_words("Docker is basically what makes 'works on my machine' go away.", anywhere=True)
+    assert not sweeping_words("Blue stays up, so downtime is basically zero.", anywhere=True)
 
 
 def test_a_belief_reported_is_not_a_sweeping_claim():
@@ -259,6 +266,13 @@ def test_a_pair_joined_by_and_stays_in_one_clause():
         for p in reply_pieces("Concept drift changes the link between features and target, so retrain on fresh data.")
     ]
     assert "Concept drift changes the link between features and target" in texts
+
+
+def test_a_heading_is_no_clause_of_its_own():
+    from rag.study.assessment import reply_pieces
+
+    texts = [p.text for p in reply_pieces("Cloud ML platforms: don't use AWS SageMaker, Google Vertex AI or Azure ML.")]
+    assert "Cloud ML platforms" not in texts and "don't use AWS SageMaker" in texts
 
 
 @pytest.mark.parametrize(

@@ -740,6 +740,26 @@ def test_the_question_restated_in_other_word_forms_states_nothing(kb, q, reply):
     assert grade_reply(kb, entry_of(kb, q), reply).score == 0.0
 
 
+def test_a_guess_taken_back_states_nothing(kb):
+    reply = (
+        "I'd probably ask the data scientists what the new model needs and go from there? "
+        "But honestly I'm guessing; I wouldn't trust that answer."
+    )
+    assert grade_reply(kb, entry_of(kb, "q13"), reply).score == 0.0
+
+
+def test_filler_with_a_contraction_states_nothing(kb):
+    assert grade_reply(kb, entry_of(kb, "q10"), "Rollback, I mean, you'd want to be careful, right?").score == 0.0
+
+
+def test_a_tool_described_by_what_it_shares_with_another_is_no_swap(kb):
+    """MLflow and Neptune.ai both track experiments: naming MLflow for tracking binds nothing wrong."""
+    graded = grade_reply(
+        kb, entry_of(kb, "q27"), "I think MLflow is the one I've used most, tracking runs and the model registry."
+    )
+    assert not graded.incorrect
+
+
 def test_a_question_back_to_the_interviewer_states_nothing(kb):
     reply = "Could you tell me more about how the existing pipeline retrains and deploys its models?"
     assert grade_reply(kb, entry_of(kb, "q13"), reply).score == 0.0
