@@ -107,7 +107,9 @@ SCOPED_NEGATION = re.compile(  # a sentence that opens with a negation passes it
     re.IGNORECASE,
 )
 _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is then read in its clause
-    r"\b(?:always|(?:is|are|'s|was|were)\s+(?:basically|essentially)(?!\s+(?:what|when|why|how|zero|instant\w*)\b)|(?:basically|essentially)(?=\s+(?:is|are|means|"
+    # "is basically DevOps" reduces; "is basically what makes ...", "is basically zero" hedge a description
+    r"\b(?:always|(?:is|are|'s|was|were)\s+(?:basically|essentially)(?!\s+(?:what|when|why|how|zero|instant\w*)\b)|"
+    r"(?:basically|essentially)(?=\s+(?:is|are|means|"
     r"just|the same|a|an)\b)|mostly(?!\s*[,;:.)]|\s+depends?\b)|mainly|merely|purely|by definition|myths?|guaranteed|"
     r"unnecessary|redundant|superfluous|overkill|overrated|pointless|useless|obsolete|irrelevant|wasted effort|"
     r"waste of time|"
