@@ -381,6 +381,9 @@ def opposite(piece: str, source: str) -> bool:
     return names_opposite(piece, source)
 
 
+_LESSENED = re.compile(r"\b(?:less|fewer|reduc\w*|minimi[sz]\w*|eliminat\w*|cut(?:ting)?|no)\s+(?:\w+\s+)?\w+", re.I)
+
+
 def names_opposite(piece: str, source: str) -> bool:
     """Whether the piece has one word of a pair where the source has the other: said plainly, the opposite claim;
     negated ("canary never exposes everyone at once" for "gradually"), the same claim as the source's. A word
@@ -391,9 +394,6 @@ def names_opposite(piece: str, source: str) -> bool:
             if a.search(source) and not b.search(source) and b.search(plain) and not a.search(piece):
                 return True
     return False
-
-
-_LESSENED = re.compile(r"\b(?:less|fewer|reduc\w*|minimi[sz]\w*|eliminat\w*|cut(?:ting)?|no)\s+(?:\w+\s+)?\w+", re.I)
 
 
 _CONTRAST_PHRASE = re.compile(r"\s*\b(?:rather than|instead of|as opposed to)\s+", re.IGNORECASE)

@@ -727,29 +727,25 @@ def test_a_condition_that_runs_on_into_advice_is_a_claim(kb):
 @pytest.mark.parametrize(
     ("q", "reply"),
     [
+        # the question in other word forms: "private and secure" for "privacy and security"
         ("q31", "I'd say you need to make sure the data stays private and secure throughout MLOps, it's important."),
         (
             "q18",
             "There are quite a lot of common issues that come up when you deploy ML models, and they're basically the "
             "issues that commonly come up during deployment. Every deployment has its own issues.",
         ),
+        # a guess taken back
+        (
+            "q13",
+            "I'd probably ask the data scientists what the new model needs and go from there? "
+            "But honestly I'm guessing; I wouldn't trust that answer.",
+        ),
+        ("q10", "Rollback, I mean, you'd want to be careful, right?"),  # filler with a contraction
     ],
+    ids=["question-word-forms", "question-restated", "guess-taken-back", "contraction-filler"],
 )
-def test_the_question_restated_in_other_word_forms_states_nothing(kb, q, reply):
-    """The question in other word forms ("private and secure" for "privacy and security") names nothing."""
+def test_replies_that_say_nothing_beyond_the_question_score_zero(kb, q, reply):
     assert grade_reply(kb, entry_of(kb, q), reply).score == 0.0
-
-
-def test_a_guess_taken_back_states_nothing(kb):
-    reply = (
-        "I'd probably ask the data scientists what the new model needs and go from there? "
-        "But honestly I'm guessing; I wouldn't trust that answer."
-    )
-    assert grade_reply(kb, entry_of(kb, "q13"), reply).score == 0.0
-
-
-def test_filler_with_a_contraction_states_nothing(kb):
-    assert grade_reply(kb, entry_of(kb, "q10"), "Rollback, I mean, you'd want to be careful, right?").score == 0.0
 
 
 def test_a_tool_described_by_what_it_shares_with_another_is_no_swap(kb):
