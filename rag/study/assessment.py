@@ -76,6 +76,7 @@ from rag.study.claim_cues import (
     opens_with_negation,
     opposite,
     professes_ignorance,
+    relation_order,
     sweeping_words,
     warns,
 )
@@ -91,9 +92,13 @@ MARGIN_FULL = 0.15  # ... by this much for full credit
 COVERED_AT = 0.6  # credit from which a point counts as covered ...
 PARTIAL_AT = 0.3  # ... and as partly covered
 NEGATION_SIM = 0.5  # a negated piece this close to a point's sentence contradicts it ...
+NEGATIVE_CLAUSE_SIM = 0.7  # ... unless this close to a negatively worded clause of the point (under its label) ...
+NEGATIVE_CLAUSE_MARGIN = 0.05  # ... and this much closer to it than to the sentence it seemed to deny (both labelled)
 NEGATION_NEAR = 0.05  # ... unless a sentence of that point about as close (by this much) is worded negatively too
 MISCONCEPTION_SIM = 0.85  # a piece this close to a bank claim (and closer than to its correction) repeats it
 MISCONCEPTION_MARGIN = 0.1
+MISCONCEPTION_LEAN = 0.7  # a sentence repeats a myth when one of its clauses is this close to it too
+RELATION_SIM = 0.7  # a piece naming a reversed myth's two terms in its order, this close to it, repeats it
 # ... and closer than to the refuting source sentence read under its point's label by this much: "Concept drift
 # is when the relationship ... changes" is as close to "Concept Drift: ... the relationship ... changes" as to
 # the myth "Concept drift means the input distribution has shifted"; the myth itself is a little closer to the myth
@@ -164,6 +169,15 @@ _NOT_A_TOPIC = re.compile(
 )
 _REJECTION = re.compile(r"\s*(?:not|rather than|instead of)\b", re.IGNORECASE)  # "..., not straight to 100%"
 # a clause opening with these is a condition ("When drift shows up"), the claim is in the clause it governs
+# the part of a clause that a negation is in: "(making a model obsolete even) if the inputs haven't changed"
+_DENIAL_WORDS = r"(?:\bnot\b|n't\b|\bno\b|\bnever\b|\bwithout\b)"
+_DENIAL = re.compile(_DENIAL_WORDS, re.IGNORECASE)
+_NEGATIVE_TAIL = re.compile(
+    r"\b(?:if|when|where|that|which|though|although|unless)\b(?:(?!\b(?:if|when|where|that|which)\b).)*?"
+    + _DENIAL_WORDS
+    + r".*$",
+    re.IGNORECASE,
+)
 _CONDITION = re.compile(r"\s*(?:when|whenever|if|once|as soon as|after|before|until|unless)\b", re.IGNORECASE)
 _ADVICE = re.compile(  # ... unless it runs on into what to do: "Once drift is confirmed you should never retrain"
     r"\b(?:you|we|i|one)\s+(?:should|must|need to|have to|can|'d|'ll|would|will)\b|\b(?:should|must)\b", re.IGNORECASE
@@ -285,10 +299,19 @@ def assess(
         to_refuting_in_context = piece_vectors @ np.asarray(corpus_vectors([_in_context(s, points) for s in sources])).T
         myth_cued = [bool(sweeping_words(m.claim, anywhere=True) or NEGATION.search(m.claim)) for m in misconceptions]
         repeats: dict[int, int] = {}  # piece -> the myth it repeats
+        leans: dict[int, int] = {}  # piece -> the myth it is near (a clause of a sentence that repeats it)
+        # a myth that reverses a relation is told from its correction by word order, not by closeness
+        orders = [[relation_order(p.text, m.claim, m.correction) for m in misconceptions] for p in pieces]
         for k, piece in enumerate(pieces):
             if states_nothing[k]:
                 continue
+            reversed_myths = [j for j in range(len(misconceptions)) if orders[k][j] == "claim"]
+            if reversed_myths and to_claim[k, reversed_myths].max() >= RELATION_SIM:  # the relation the wrong way round
+                repeats[k] = max(reversed_myths, key=lambda j: to_claim[k, j])
+                continue
             j = int(to_claim[k].argmax())
+            if orders[k][j] == "correction":  # "data drift causes model drift" for "model drift causes data drift"
+                continue
             if myth_cued[j] and not (piece.negated or sweeping_words(piece.text, anywhere=True)):
                 # the myth is a reduction or a denial ("is just a storage bucket"); the piece itself reduces or
                 # denies nothing ("protect the model weights from extraction" in a sentence that denies elsewhere)
@@ -297,12 +320,16 @@ def assess(
                 max(to_correction[k, j], to_refuting[k, j], best[k].max()) + MISCONCEPTION_MARGIN,
                 to_refuting_in_context[k, j] + MISCONCEPTION_CONTEXT_MARGIN,
             )
-            if to_claim[k, j] >= MISCONCEPTION_SIM and to_claim[k, j] >= closer:
+            if to_claim[k, j] < closer:
+                continue
+            if to_claim[k, j] >= MISCONCEPTION_SIM:
                 repeats[k] = j
+            if to_claim[k, j] >= MISCONCEPTION_LEAN:
+                leans[k] = j
         for k, j in repeats.items():
             piece = pieces[k]
             if piece.has_clauses and not any(
-                repeats.get(k2) == j for k2, other in enumerate(pieces) if other.sentence == piece.sentence and k2 != k
+                leans.get(k2) == j for k2, other in enumerate(pieces) if other.sentence == piece.sentence and k2 != k
             ):
                 continue  # a myth is stated in one clause; a sentence near it only as a whole mixes several claims
             false_piece[k] = True
@@ -333,6 +360,11 @@ def assess(
         near = [views[i][j2] for s2, i2, j2 in options if i2 == i and s2 >= max(NEGATION_SIM, sim - NEGATION_NEAR)]
         # a denied opposite agrees with the source: "canary never exposes everyone at once" for "gradually"
         denies = piece.negated and not any(NEGATIVE_SENSE.search(v) or names_opposite(piece.text, v) for v in near)
+        if denies:  # "concept drift with no visible change in the inputs": "even if the inputs haven't changed"
+            label = points[i].label  # both read under the label, which the piece names as often as not
+            near_negative = _negative_clause_sim(piece_vectors[k], label, views[i], corpus_vectors)
+            to_matched = float(np.asarray(corpus_vectors([f"{label}: {matched}"]))[0] @ piece_vectors[k])
+            denies = near_negative < max(NEGATIVE_CLAUSE_SIM, to_matched + NEGATIVE_CLAUSE_MARGIN)
         if denies or flipped:
             false_piece[k] = True
             contradicted[i] = True
@@ -588,6 +620,20 @@ def _sub_concepts(points: list[Point]) -> tuple[list[Point], list[int]]:
                 subs.append(Point(label=named.group(1), text=sentence))
                 parents.append(i)
     return subs, parents
+
+
+def _negative_clause_sim(piece_vector, label: str, views: list[str], corpus_vectors) -> float:
+    """How close the piece is to a clause of the point that is worded negatively itself: a denial much closer to
+    one than to the sentence it seems to deny repeats the source's ("you can have concept drift with no change in
+    the inputs" for "... even if the input data distribution hasn't changed"). A clause is read under the
+    point's label, as the piece names it."""
+    clauses = [c for v in views for c in _CLAUSE.split(v) if c and _DENIAL.search(c)]  # not "rather than ..."
+    clauses += [m.group(0) for c in clauses for m in _NEGATIVE_TAIL.finditer(c)]  # "... even if it hasn't changed"
+    clauses = [c for c in dict.fromkeys(clauses) if len(c.split()) >= MIN_CLAUSE_WORDS]
+    if not clauses:
+        return 0.0
+    labelled = [f"{label}: {c}" for c in clauses]
+    return float((np.asarray(corpus_vectors(labelled)) @ piece_vector).max())
 
 
 def _opening(text: str) -> str:

@@ -43,6 +43,9 @@ NEGATION = re.compile(
     r"\b(?:(?:shouldn't|should not|don't|do not|needn't|need not) bother|(?:isn't|aren't|not) (?:really )?worth|"
     r"(?:a )?thing of the past|rarely|optional|nice[- ]to[- ]have|only slows? (?:\w+ )?down|"
     r"safely (?:leave|ignore|drop)|"
+    # "too noisy to include": the practice is waived
+    r"too (?:\w+ ){1,2}?to (?:include|use|track|monitor|log|test|version|collect|measure|consider|bother|matter|"
+    r"run|keep|check|validate|automate|document|worry about|care about)|"
     r"stop (?:doing|using|bothering|maintaining|tracking|running)|"
     r"never|not|no|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|won't|shouldn't|can't|cannot|"
     r"without|avoid|avoids|avoided|avoiding|skip|skips|skipped|skipping|unnecessary|nothing|neither|nor|none|"
@@ -59,8 +62,14 @@ _HARMS = (  # what a practice spares you: "without downtime", "avoiding conflict
     r"contaminat\w*|drama|noise|chance|luck|heroics|overfit\w*|broken|exceptions?"
 )
 _HARM = re.compile(rf"\b(?:{_HARMS})\b", re.IGNORECASE)
+# waste a practice cuts: "cut unnecessary callbacks", "avoid redundant retraining" (a claim in favour, no dismissal)
+_WASTE_CUT = (
+    r"\b(?:cut\w*|reduc\w*|avoid\w*|eliminat\w*|remov\w*|prevent\w*|fewer|less|minimi\w*|drop\w*|skip\w*)\s+"
+    r"(?:\w+\s+){0,2}?(?:unnecessary|redundant|superfluous|useless|pointless)\b"
+)
+_CUTS_WASTE = re.compile(_WASTE_CUT, re.IGNORECASE)
 _HARMLESS_NEGATION = re.compile(  # negations that state something positive
-    r"\bno (?:longer|more)\b|\b(?:not|isn't|aren't|wasn't|weren't) (?:only|just|merely)\b|\bno matter\b|"
+    _WASTE_CUT + r"|\bno (?:longer|more)\b|\b(?:not|isn't|aren't|wasn't|weren't) (?:only|just|merely)\b|\bno matter\b|"
     # "you don't just run unit tests; you also validate the data": not only, and more
     r"\b(?:don't|doesn't|didn't|do not|does not|won't|never) (?:just|only|simply|merely)\b|"
     # a consequence a practice heads off: "limits on CPU so it does not eat the others' resources"
@@ -110,7 +119,8 @@ _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is t
     # "is basically DevOps" reduces; "is basically what makes ...", "is basically zero" hedge a description
     r"\b(?:always|(?:is|are|'s|was|were)\s+(?:basically|essentially)(?!\s+(?:what|when|why|how|zero|instant\w*)\b)|"
     r"(?:basically|essentially)(?=\s+(?:is|are|means|"
-    r"just|the same|a|an)\b)|mostly(?!\s*[,;:.)]|\s+depends?\b)|mainly|merely|purely|by definition|myths?|guaranteed|"
+    r"just|the same|a|an)\b)|(?:mostly|mainly)(?!\s*[,;:.)]|\s+depends?\b|\s+(?:what|how|when|why)\b|"
+    r"\s+(?:not|no|never|don't|doesn't|won't|isn't|aren't)\b)|merely|purely|by definition|myths?|guaranteed|"
     r"unnecessary|redundant|superfluous|overkill|overrated|pointless|useless|obsolete|irrelevant|wasted effort|"
     r"waste of time|"
     r"nothing to do with|immune to|no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|"
@@ -141,7 +151,7 @@ _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no i
     r"\bi(?:'ve)?\b[^.]{0,60}?\b(?:haven't|have not|have never|never)\s+(?:really\s+|actually\s+|ever\s+)?"
     r"(?:dealt|worked|used|touched|tried|packaged|deployed|built|set up|implemented|done|been involved)\b|"
     r"\bi\s+(?:don't|do not)\s+think\s+i\s+(?:can|could)\b|"
-    r"\bi(?:'d| would)\s+(?:have|need)\s+to\s+(?:think|look|check|read|google)\b|\blook (?:it|that|this) up\b|"
+    r"\bi(?:'d| would)\s+(?:have|need)\s+to\s+(?:think|look|check|read|google|ask)\b|\blook (?:it|that|this) up\b|"
     r"\b(?:no idea|not (?:really |entirely |quite )?sure|no clue|i'd guess|i would guess|drawing a blank|"
     r"not familiar with|i'm guessing|just a guess|wild guess|my guess|(?:can|could) only guess|"
     # "I've only heard the term", "I'm not an expert, but probably ...": what follows is a guess
@@ -151,11 +161,14 @@ _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no i
     # a deflection: "a separate platform team who handled retraining, so I never really saw how it was set up"
     r"(?:another|a separate|a different|the other) (?:\w+ ){0,2}?team (?:who|that|which) (?:handled|did|owned|ran|"
     r"managed|looked after|took care of)|never (?:really )?(?:saw|got to see) how|"
-    r"(?:was|were) (?:all |always )?handled by (?:the|a|another|our|their) (?:\w+ ){0,2}?team)\b",
+    r"(?:was|were) (?:all |always )?handled by (?:the|a|another|our|their) (?:\w+ ){0,2}?team|"
+    # "the data science team handles all of that": the topic is someone else's, nothing is said about it
+    r"team (?:handles|handled|owns|owned|does|did|takes care of|took care of|deals with|dealt with) "
+    r"(?:all (?:of )?)?(?:that|this|it|those)(?! \w+ing| by| with| through| using| via))(?=[\s;:,.!?]|$)",
     re.IGNORECASE,
 )
 _SPEAKER = re.compile(  # the speaker's own practice or advice: "I always", "you must always", "in my last job"
-    r"\b(?:i|we|you|i'd|we'd|you'd|i'm|we're|you're|i've|we've|you've|i'll|we'll|you'll|let's|one|my|our|your)\b",
+    r"\b(?:i|we|you|i'd|we'd|you'd|i'm|we're|you're|i've|we've|you've|i'll|we'll|you'll|let's|one|my|our|your|me)\b",
     re.IGNORECASE,
 )
 _HEDGE = re.compile(r"\b(?:almost|nearly|not|isn't|aren't|virtually)\s*$", re.IGNORECASE)
@@ -183,6 +196,9 @@ _FILLER = frozenset(  # words passed over to reach what "no need to ..." waives 
     "just really even ever actually any anything much further also then again bother worry care about think "
     "give make do have get keep take use spend put go try work consider someone anyone anybody people".split()
 )
+RESTRICTED_WORDS = 3  # "only validated, signed-off models": the words that say what is let through ...
+RESTRICTED_SHARED = 2  # ... of which the source's "only" must share this many ("validated", "models")
+_ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
 STEM = 5  # two words sharing their first letters up to this many are one word ("monitor", "monitoring")
 _CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s|\b(?:and|or|so|but|because|since|while|which|then)\b", re.IGNORECASE)
 
@@ -213,6 +229,7 @@ OPPOSITES = [  # word groups that cannot both describe the same thing: a reply w
         (r"standardi[sz]\w*|reusable|templates?|self-service", r"bespoke|ad[- ]hoc|one-off"),
         (r"locali[sz]\w*|decentrali[sz]\w*|federated", r"centrali[sz]\w*"),
         (r"dynamic\w*", r"static\w*|fixed"),
+        (r"long enough|longer|weeks?", r"short|shorter|shortest|(?:a few|several) (?:hours|minutes)|a day|one day"),
     ]
 ]
 _CONTRAST = re.compile(r"\b(?:instead|rather|unlike|than|versus|vs|replac\w*|not|no|without|avoid\w*)\b|n't\b", re.I)
@@ -307,8 +324,11 @@ def sweeping_words(sentence: str, anywhere: bool = False, source: str = "") -> s
     (the words a source uses, which a reply may repeat).
     """
     found: set[str] = set()
+    cut = [m.span() for m in _CUTS_WASTE.finditer(sentence)]
     for match in _SWEEPING.finditer(sentence):
         word = match.group(0).lower()
+        if any(start <= match.start() < end for start, end in cut):
+            continue
         if not anywhere:
             if not _claims_about_concept(sentence, match.start()):
                 continue
@@ -326,6 +346,8 @@ def sweeping_words(sentence: str, anywhere: bool = False, source: str = "") -> s
         word = " ".join(match.group(0).lower().split())
         past = word.startswith(("was ", "were "))  # "the model was only ever fitted to": a past account
         if not anywhere and (past or not _claims_about_concept(sentence, match.start(), opens_ok=True)):
+            continue
+        if not anywhere and source and _restricts_as_source(sentence[match.end() :], source):
             continue
         found.add(word)
     return found
@@ -348,6 +370,21 @@ def _waives_what_source_names(rest: str, source_stems: frozenset[str]) -> bool:
         words = words[words.index("to") :]  # "no need for someone to kick off steps": the verb
     heads = [w for w in words if w not in STOPWORDS and w not in _FILLER]
     return not heads or heads[0][:STEM] in source_stems
+
+
+def _restricts_as_source(rest: str, source: str) -> bool:
+    """Whether "means only ..." restricts what the source restricts too: "stages mean only validated models get
+    deployed" for the source's "ensures that only approved and validated models are deployed" (two words of
+    what follows the reply's "only" follow one of the source's)."""
+    said = _heads(rest)
+    return any(len(said & _heads(source[m.end() :])) >= RESTRICTED_SHARED for m in _ONLY.finditer(source))
+
+
+def _heads(text: str) -> set[str]:
+    """The first RESTRICTED_WORDS content words up to the end of the sentence part, by their first STEM letters."""
+    clause = re.split(r"[.;:?!]", text, maxsplit=1)[0]
+    words = [w for w in re.findall(r"[a-z][a-z'-]*", clause.lower()) if w not in STOPWORDS and w not in _FILLER]
+    return {w[:STEM] for w in words[:RESTRICTED_WORDS]}
 
 
 def _clause_before(sentence: str, start: int) -> str:
@@ -429,3 +466,42 @@ def contrast_readings(sentence: str) -> tuple[str, str] | None:
     if _HARM.search(rejected):
         return None
     return clause.strip(), (clause[: anchors[-1].end()] + rejected).strip()
+
+
+def relation_order(piece: str, claim: str, correction: str) -> str | None:
+    """Which way round the piece states a relation that a myth reverses: "claim", "correction" or None.
+
+    Sentence embeddings barely see word order, so "data drift causes model drift" reads as close to
+    the myth "model drift causes data drift" as to its correction ("data drift often leads to model
+    drift"). When the claim and the correction name the same two terms in opposite orders, the
+    piece's order decides; a "by" between them ("is caused by", "driven by") turns it round. None:
+    the myth reverses nothing, or the piece does not name both terms.
+    """
+    claim_terms, correction_terms = _term_positions(claim), _term_positions(correction)
+    shared = [t for t in claim_terms if t in correction_terms]
+    piece_terms = _term_positions(piece)
+    for k, a in enumerate(shared):
+        for b in shared[k + 1 :]:
+            in_claim = claim_terms[a] < claim_terms[b]
+            if in_claim == (correction_terms[a] < correction_terms[b]) or a not in piece_terms or b not in piece_terms:
+                continue
+            first, second = sorted((piece_terms[a], piece_terms[b]))
+            between = piece.lower()[first:second].split()[2:]  # the words after the first term
+            if not any(w.strip(",;") not in STOPWORDS for w in between):
+                continue  # "model drift and data drift are both drift": no relation between them
+            in_piece = (piece_terms[a] < piece_terms[b]) != bool(_PASSIVE.search(piece.lower()[first:second]))
+            return "claim" if in_piece == in_claim else "correction"
+    return None
+
+
+_PASSIVE = re.compile(r"\bby\b")  # "data drift is caused by model drift", "driven by"
+
+
+def _term_positions(text: str) -> dict[str, int]:
+    """Two-word terms ("data drift") by where they first occur in the text (lower case)."""
+    tokens = [(m.group(0), m.start()) for m in re.finditer(r"[a-z][a-z0-9-]*", text.lower())]
+    terms: dict[str, int] = {}
+    for (w1, start), (w2, _) in zip(tokens, tokens[1:]):
+        if w1 not in STOPWORDS and w2 not in STOPWORDS:
+            terms.setdefault(f"{w1} {w2}", start)
+    return terms

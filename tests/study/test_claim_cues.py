@@ -12,6 +12,7 @@ from rag.study.claim_cues import (
     opens_with_negation,
     opposite,
     professes_ignorance,
+    relation_order,
     sweeping_words,
 )
 from rag.study.concept_names import concept_names, without
@@ -346,10 +347,73 @@ def test_a_condition_or_a_single_place_is_no_reduction(sentence, sweeping):
     [
         "We had a separate platform team who handled retraining.",
         "I've never been in a position to evaluate one, so I wouldn't know where to start.",
+        "At my company the data science team handles all of that; they have their own tooling.",
+        "I've been on the API side, so I'd have to ask them how they do versioning.",
     ],
 )
 def test_a_deflection_to_another_team_is_ignorance(sentence):
     assert professes_ignorance(sentence)
+
+
+def test_a_team_that_handles_it_by_some_means_is_a_claim_not_a_deflection():
+    assert not professes_ignorance("The platform team handles it by running canaries before every release.")
+
+
+MYTH = "Model drift causes data drift; as the model degrades, the distribution of its input data shifts."
+CORRECTION = "The causality runs the other way; data drift often leads to model drift."
+
+
+@pytest.mark.parametrize(
+    ("piece", "order"),
+    [
+        ("Typically data drift causes model drift.", "correction"),
+        ("Model drift causes data drift.", "claim"),
+        ("Model drift is caused by data drift.", "correction"),  # a passive turns it round
+        ("Data drift is driven by model drift.", "claim"),
+        ("Model drift and data drift are both kinds of drift.", None),  # no relation between the two
+        ("Concept drift is a change in the feature-target relationship.", None),  # one term only
+    ],
+)
+def test_a_reversed_relation_is_told_by_word_order(piece, order):
+    assert relation_order(piece, MYTH, CORRECTION) == order
+
+
+def test_a_myth_that_reverses_nothing_has_no_order():
+    myth = "Give the new model to your most active users so you collect data faster."
+    correction = "Users must be divided into groups at random. Hand-picking a segment biases the comparison."
+    assert relation_order("Assign the most active users to the new model.", myth, correction) is None
+
+
+ONLY_SOURCE = "Helps manage the model lifecycle and ensures that only approved and validated models are deployed."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "sweeping"),
+    [
+        ("Registry stages like staging and production mean only validated, signed-off models get deployed.", False),
+        ("Model versioning means only a date in the file name.", True),  # a reduction the source does not make
+    ],
+)
+def test_only_restricting_what_the_source_restricts_is_no_reduction(sentence, sweeping):
+    assert bool(sweeping_words(sentence, source=ONLY_SOURCE)) is sweeping
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated", "sweeping"),
+    [
+        ("The new triage model will cut unnecessary nurse callbacks by 5%.", False, False),
+        ("Automated tests avoid redundant manual checks.", False, False),
+        ("Monitoring a model in production is unnecessary.", True, True),
+    ],
+)
+def test_cutting_waste_is_no_dismissal(sentence, negated, sweeping):
+    assert is_negated(sentence) is negated
+    assert bool(sweeping_words(sentence)) is sweeping
+
+
+def test_too_much_of_something_to_include_waives_it():
+    assert is_negated("Business KPIs are too noisy to include.")
+    assert not is_negated("Business KPIs are included for every variant.")
 
 
 def test_a_preference_is_read_with_its_alternatives_traded():
@@ -360,3 +424,23 @@ def test_a_preference_is_read_with_its_alternatives_traded():
     assert contrast_readings("Registries are tools for recording runs, so use them.") is None  # no preference
     assert contrast_readings("Automate things instead of doing them by hand.") is None  # nothing to line up
     assert contrast_readings("The test checks the lift is significant rather than noise.") is None  # a harm
+
+
+@pytest.mark.parametrize(
+    ("sentence", "sweeping"),
+    [
+        ("Linear models need scaling, whereas trees mostly don't care about it.", False),  # "almost never"
+        ("That's mostly what I'd say MLOps adds on top.", False),  # a gist, as "basically what"
+        ("For me it's mostly about never having the 'works on my laptop' conversation again.", False),  # a view
+        ("Monitoring is mainly needed during training.", True),
+        ("Drift is mostly a deep learning problem.", True),
+    ],
+)
+def test_mostly_hedges_a_negation_or_a_gist_and_reduces_a_concept(sentence, sweeping):
+    assert bool(sweeping_words(sentence)) is sweeping
+
+
+def test_a_test_kept_short_is_the_opposite_of_one_run_long_enough():
+    source = "Run long enough to account for temporal variations (e.g., day of week effects)."
+    assert opposite("Keep the test as short as possible, ideally a few hours.", source)
+    assert not opposite("Run it for a couple of weeks to cover weekly cycles.", source)

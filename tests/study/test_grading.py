@@ -1264,3 +1264,35 @@ def test_a_reply_made_mostly_of_the_point_labels_covers_nothing(kb):
         "an image with the model, the inference code and every dependency so it runs the same everywhere."
     )
     assert len(grade_reply(kb, entry, real).covered) >= 2
+
+
+def test_a_myth_that_reverses_a_relation_is_told_by_word_order(kb):
+    """Embeddings barely see word order: the myth and its correction read alike; the order of the terms decides."""
+    entry = entry_of(kb, "q11")
+    myth = grade_reply(kb, entry, "Model drift causes data drift; as the model degrades, the input data shifts.")
+    assert myth.incorrect and "other way" in myth.incorrect[0].correction
+    right = grade_reply(kb, entry, "Typically data drift causes model drift, and concept drift is why you retrain.")
+    assert not right.incorrect
+
+
+def test_a_myth_split_over_two_clauses_is_still_the_myth(kb):
+    reply = "You should assign the most active users to the new model, since they give you more data faster."
+    graded = grade_reply(kb, entry_of(kb, "q17"), reply)
+    assert graded.incorrect and "random" in graded.incorrect[0].correction
+
+
+def test_a_denial_the_source_makes_itself_is_no_contradiction(kb):
+    """The source: concept drift can make a model obsolete "even if the input data distribution hasn't changed"."""
+    reply = "You can have concept drift with no visible change in the inputs at all."
+    assert not grade_reply(kb, entry_of(kb, "q11"), reply).incorrect
+    denial = grade_reply(kb, entry_of(kb, "q11"), "Concept drift is not a change in the features-target relationship.")
+    assert denial.incorrect
+
+
+def test_a_reply_that_hands_the_topic_to_another_team_scores_zero(kb):
+    reply = (
+        "At my company the data science team handles all of that; they have their own tooling for models. "
+        "I've been on the API side, so I'd have to ask them how they do versioning. "
+        "I don't really know what goes into it."
+    )
+    assert grade_reply(kb, entry_of(kb, "q9"), reply).score == 0.0
