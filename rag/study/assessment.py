@@ -168,7 +168,6 @@ _NOT_A_TOPIC = re.compile(
     re.IGNORECASE,
 )
 _REJECTION = re.compile(r"\s*(?:not|rather than|instead of)\b", re.IGNORECASE)  # "..., not straight to 100%"
-# a clause opening with these is a condition ("When drift shows up"), the claim is in the clause it governs
 # the part of a clause that a negation is in: "(making a model obsolete even) if the inputs haven't changed"
 _DENIAL_WORDS = r"(?:\bnot\b|n't\b|\bno\b|\bnever\b|\bwithout\b)"
 _DENIAL = re.compile(_DENIAL_WORDS, re.IGNORECASE)
@@ -178,6 +177,7 @@ _NEGATIVE_TAIL = re.compile(
     + r".*$",
     re.IGNORECASE,
 )
+# a clause opening with these is a condition ("When drift shows up"), the claim is in the clause it governs
 _CONDITION = re.compile(r"\s*(?:when|whenever|if|once|as soon as|after|before|until|unless)\b", re.IGNORECASE)
 _ADVICE = re.compile(  # ... unless it runs on into what to do: "Once drift is confirmed you should never retrain"
     r"\b(?:you|we|i|one)\s+(?:should|must|need to|have to|can|'d|'ll|would|will)\b|\b(?:should|must)\b", re.IGNORECASE

@@ -468,6 +468,9 @@ def contrast_readings(sentence: str) -> tuple[str, str] | None:
     return clause.strip(), (clause[: anchors[-1].end()] + rejected).strip()
 
 
+_PASSIVE = re.compile(r"\bby\b")  # "data drift is caused by model drift", "driven by"
+
+
 def relation_order(piece: str, claim: str, correction: str) -> str | None:
     """Which way round the piece states a relation that a myth reverses: "claim", "correction" or None.
 
@@ -492,9 +495,6 @@ def relation_order(piece: str, claim: str, correction: str) -> str | None:
             in_piece = (piece_terms[a] < piece_terms[b]) != bool(_PASSIVE.search(piece.lower()[first:second]))
             return "claim" if in_piece == in_claim else "correction"
     return None
-
-
-_PASSIVE = re.compile(r"\bby\b")  # "data drift is caused by model drift", "driven by"
 
 
 def _term_positions(text: str) -> dict[str, int]:
