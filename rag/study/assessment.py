@@ -94,6 +94,8 @@ PARTIAL_AT = 0.3  # ... and as partly covered
 NEGATION_SIM = 0.5  # a negated piece this close to a point's sentence contradicts it ...
 NEGATIVE_CLAUSE_SIM = 0.7  # ... unless this close to a negatively worded clause of the point (under its label) ...
 NEGATIVE_CLAUSE_MARGIN = 0.05  # ... and this much closer to it than to the sentence it seemed to deny (both labelled)
+NEGATIVE_PART_MARGIN = 0.15  # ... or a negatively worded part of it about as close as its other parts (by this)
+NEGATED_SPAN = 4  # ... or it negates the words that part negates (this many after the cue)
 NEGATION_NEAR = 0.05  # ... unless a sentence of that point about as close (by this much) is worded negatively too
 MISCONCEPTION_SIM = 0.85  # a piece this close to a bank claim (and closer than to its correction) repeats it
 MISCONCEPTION_MARGIN = 0.1
@@ -165,6 +167,12 @@ _TOPIC_QUESTION_WORDS = 6
 _NOT_A_TOPIC = re.compile(
     r"\s*(?:what|why|how|when|where|which|who|whose|is|are|am|was|were|do|does|did|can|could|would|will|should|"
     r"shall|has|have|had|may|might|must|maybe|perhaps|sorry|so|and|or|but|then)\b",
+    re.IGNORECASE,
+)
+# a view's clauses, its lists kept whole: "Let the pipeline run the steps | so people aren't making slip-ups"
+_VIEW_CLAUSE = re.compile(
+    r"\s*[;:()]\s*|\s+[-—]\s+|,?\s+(?:so|but|because|since|while|which|whereas|leading to|causing)\s+|"
+    r",\s+(?=(?:and|or)\s+(?:whether|if|how|so|then|it|they|this)\b)",
     re.IGNORECASE,
 )
 _REJECTION = re.compile(r"\s*(?:not|rather than|instead of)\b", re.IGNORECASE)  # "..., not straight to 100%"
@@ -337,6 +345,8 @@ def assess(
             incorrect[piece.sentence] = Claim(piece.sentence, m.correction, m.source)  # the bank's words win
 
     # negation of a stated point: a piece read clause by clause, against the point's single sentences
+    # a denial close enough to a point's sentence to be told true or false (the source's own sentence is true)
+    judged = np.array([in_answer[p.sentence] for p in pieces], dtype=bool)
     sentence_views = [[j for j, v in enumerate(group) if len(split_sentences(v)) <= 1] for group in views]
     for k, piece in enumerate(pieces):
         if piece.has_clauses or states_nothing[k] or _is_condition(piece) or _is_rejection(piece):
@@ -359,12 +369,16 @@ def assess(
             i, matched = flipped[0]
         near = [views[i][j2] for s2, i2, j2 in options if i2 == i and s2 >= max(NEGATION_SIM, sim - NEGATION_NEAR)]
         # a denied opposite agrees with the source: "canary never exposes everyone at once" for "gradually"
-        denies = piece.negated and not any(NEGATIVE_SENSE.search(v) or names_opposite(piece.text, v) for v in near)
+        denies = piece.negated and not any(
+            names_opposite(piece.text, v) or _matches_negative_part(piece.text, piece_vectors[k], v, corpus_vectors)
+            for v in near
+        )
         if denies:  # "concept drift with no visible change in the inputs": "even if the inputs haven't changed"
             label = points[i].label  # both read under the label, which the piece names as often as not
             near_negative = _negative_clause_sim(piece_vectors[k], label, views[i], corpus_vectors)
             to_matched = float(np.asarray(corpus_vectors([f"{label}: {matched}"]))[0] @ piece_vectors[k])
             denies = near_negative < max(NEGATIVE_CLAUSE_SIM, to_matched + NEGATIVE_CLAUSE_MARGIN)
+        judged[k] = True
         if denies or flipped:
             false_piece[k] = True
             contradicted[i] = True
@@ -443,7 +457,7 @@ def assess(
     on_point = _ramp(best, SIM_FLOOR, SIM_FULL)
     beyond_question = _ramp(best - to_question[:, None], MARGIN_FLOOR, MARGIN_FULL)
     credit = np.minimum(on_point, beyond_question)
-    credit[~substantive | false_piece] = 0.0
+    credit[~substantive | false_piece | _unjudged_denials(pieces, judged)] = 0.0
     if names_only(reply) or label_share(reply, points) >= LABEL_SHARE:  # it names the points, it explains none
         credit = np.minimum(credit, LIST_CREDIT)
     credits = [float(credit[:, i].max()) for i in range(n)]
@@ -634,6 +648,58 @@ def _negative_clause_sim(piece_vector, label: str, views: list[str], corpus_vect
         return 0.0
     labelled = [f"{label}: {c}" for c in clauses]
     return float((np.asarray(corpus_vectors(labelled)) @ piece_vector).max())
+
+
+def _matches_negative_part(piece_text: str, piece_vector, view: str, corpus_vectors) -> bool:
+    """Whether a denial may paraphrase the view because it matches the part of it that is worded negatively ("so
+    nobody does it by hand" for "reduces manual effort"), by meaning or by negating the same words ("never requires
+    proportional manual effort" for "reduce manual effort"). A view negative only in another clause does not excuse
+    it: "data scientists own it all, so ops never need to be involved" denies "whether data science, engineering and
+    ops work together better, and whether managing models takes less effort". The view is cut at its clauses, not at
+    its list items ("less memory, CPU or GPU than in development" is one part)."""
+    if not NEGATIVE_SENSE.search(view):
+        return False
+    clauses = [c for c in _VIEW_CLAUSE.split(view) if c and len(c.split()) >= MIN_CLAUSE_WORDS]
+    negative = [c for c in clauses if NEGATIVE_SENSE.search(c)]
+    positive = [c for c in clauses if not NEGATIVE_SENSE.search(c)]
+    if not positive:
+        return True
+    if not negative:
+        return False
+    if _negated_words(piece_text, NEGATION) & set().union(*(_negated_words(c, NEGATIVE_SENSE) for c in negative)):
+        return True
+    # the piece's own negated clause, where it has others: "templates, ..., so growth never requires headcount"
+    piece_clauses = [c for c in _VIEW_CLAUSE.split(piece_text) if c and len(c.split()) >= MIN_CLAUSE_WORDS]
+    denied = [c for c in piece_clauses if NEGATION.search(c)]
+    if len(piece_clauses) > 1 and denied:
+        piece_vector = np.asarray(corpus_vectors(denied)).mean(axis=0)
+        piece_vector = piece_vector / np.linalg.norm(piece_vector)
+    sims = np.asarray(corpus_vectors(negative + positive)) @ piece_vector
+    return bool(sims[: len(negative)].max() > sims[len(negative) :].max() - NEGATIVE_PART_MARGIN)
+
+
+def _negated_words(text: str, cue: re.Pattern) -> set[str]:
+    """The content words just after each negative cue: {"devops", "help"} in "deploy without DevOps help"."""
+    words = set()
+    for m in cue.finditer(text):
+        after = re.findall(r"[a-z][a-z-]*", text[m.end() :].lower())[:NEGATED_SPAN]
+        words |= {w for w in after if len(w) > 3 and w not in STOPWORDS}
+    return words
+
+
+def _unjudged_denials(pieces: list[_Piece], judged) -> np.ndarray:
+    """The denials that earn no credit: a negated piece too far from every sentence of the points to be told true
+    or false ("never automate packaging" near no sentence), and a sentence whose clauses are all such denials. A
+    denial states a point only when the negation check found it agrees with the source."""
+    unjudged = np.array([p.negated and not p.has_clauses and not judged[k] for k, p in enumerate(pieces)], dtype=bool)
+    by_sentence: dict[str, list[bool]] = {}
+    for k, p in enumerate(pieces):
+        if p.text != p.sentence:
+            by_sentence.setdefault(p.sentence, []).append(bool(unjudged[k]))
+    for k, p in enumerate(pieces):
+        if p.has_clauses and not judged[k] and by_sentence.get(p.sentence) and all(by_sentence[p.sentence]):
+            unjudged[k] = True
+    return unjudged
 
 
 def _opening(text: str) -> str:

@@ -47,6 +47,8 @@ NEGATION = re.compile(
     r"too (?:\w+ ){1,2}?to (?:include|use|track|monitor|log|test|version|collect|measure|consider|bother|matter|"
     r"run|keep|check|validate|automate|document|worry about|care about)|"
     r"stop (?:doing|using|bothering|maintaining|tracking|running)|"
+    # "forget about lineage", "Forget monitoring, ...": a dismissal ("don't forget to ..." is two negations)
+    r"forget(?:ting)? about|(?:^|(?<=[.;:,!?] )|(?<=just )|(?<=can )|(?<=so )|(?<=and )|(?<=then ))forget\b(?! to\b)|"
     r"never|not|no|don't|dont|doesn't|doesnt|didn't|isn't|aren't|wasn't|won't|shouldn't|can't|cannot|"
     r"without|avoid|avoids|avoided|avoiding|skip|skips|skipped|skipping|unnecessary|nothing|neither|nor|none|"
     r"nobody|no one|left out|leav(?:e|es|ing) (?:[\w-]+ ){0,6}?out\b|out of scope|"
@@ -76,10 +78,12 @@ _HARMLESS_NEGATION = re.compile(  # negations that state something positive
     r"\bso (?:that )?(?:you|we|they|it|nobody|no one|the \w+) (?:don't|doesn't|won't|can't|cannot|never|do not|"
     r"does not|will not|isn't|aren't)\b(?! (?:need|have|bother|matter))|"
     r"\bnever (?:been )?easier\b|"
+    r"\b(?:don't|do not|never) forget\b(?! about)|"  # a reminder: "don't forget to version the data"
     r"\b(?:don't|doesn't|won't|do not|does not|will not|rarely) (?:\w+ )?(?:crash\w*|break\w*|fail\w*|go down)\b|"
     rf"\b(?:without|avoid(?:s|ing)?) (?:\w+ ){{0,3}}?(?:{_HARMS})\b|"
     rf"\b(?:don't|do not|doesn't|won't|never) want (?:\w+ ){{0,3}}?(?:{_HARMS})\b|"  # "don't want your API wide open"
-    rf"\bno need to (?:\w+ )?(?:{_HARMS})\b|"  # "no need to reinvent the wheel", "no need to panic"
+    # "no need to reinvent the wheel", "no need to panic" (but "no need to worry about drift" waives the practice)
+    rf"\bno need to (?:\w+ )?(?:{_HARMS})\b(?! about| over| with)|"
     r"\b(?:don't|do not|never|shouldn't|should not|can't|cannot|won't)\s+(?:\S+\s+){0,4}?unless\b|"  # = "only if"
     # a negation inside a condition states nothing: "if you don't want to run infra", "use differential privacy
     # where records must not be recoverable", "federated learning when data can't leave the device" (not "is where")
@@ -106,7 +110,10 @@ _HARMLESS_NEGATION = re.compile(  # negations that state something positive
 )
 NEGATIVE_SENSE = re.compile(  # a source sentence with any of these may be paraphrased with a "don't" or "no"
     r"\b(?:never|not|no|without|avoid\w*|prevent\w*|reduc\w*|minimi\w*|minimal|instead|unlike|rather|"
-    r"different|less|fewer|eliminat\w*|lack\w*|fail\w*|silent\w*|only|cannot|none|nothing|non-[\w-]+)\b|n't\b",
+    r"differ\w*|mismatch\w*|inconsisten\w*|less|fewer|eliminat\w*|lack\w*|fail\w*|silent\w*|only|cannot|none|nothing|non-[\w-]+|"
+    # a gap or a difficulty the source names: "insufficient monitoring", "hard to diagnose", "undetected issues"
+    r"insufficient|inadequate|too (?:little|few)|thin|poor\w*|(?:is|are|goes|go) missing|gaps?|hard to|difficult\w*|"
+    r"undetected|unnoticed|unmonitored|untracked|unversioned|untested|unclear|unauthori[sz]ed|unprotected)\b|n't\b",
     re.IGNORECASE,
 )
 _CONDITION_CLAUSE = re.compile(r"\b(?:if|unless)\b[^,;:.]*", re.IGNORECASE)  # "if you can't say which version ..."
@@ -122,7 +129,10 @@ _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is t
     r"just|the same|a|an)\b)|(?:mostly|mainly)(?!\s*[,;:.)]|\s+depends?\b|\s+(?:what|how|when|why)\b|"
     r"\s+(?:not|no|never|don't|doesn't|won't|isn't|aren't)\b)|merely|purely|by definition|myths?|guaranteed|"
     r"unnecessary|redundant|superfluous|overkill|overrated|pointless|useless|obsolete|irrelevant|wasted effort|"
-    r"waste of time|"
+    r"waste of time|nice[- ]to[- ]have|(?:is|are|'s) (?:purely |entirely )?optional|"  # a practice dismissed
+    # "ops never need to be involved" (but "promotion never has to be a manual copy step" spares a chore)
+    r"never (?:really )?(?:need|needs|has|have) to(?! (?:be )?(?:a |an )?(?:manual\w*|by hand|done by hand|copied|"
+    r"rewritten|redone|hand-\w+)\b)|"
     r"nothing to do with|immune to|no need|(?:doesn't|don't|does not|do not) (?:really )?matter|(?:is|are) enough|"
     r"hurts?|stays? the same|holds? steady|sorts? (?:itself|themselves) out|takes? care of (?:itself|themselves)|"
     r"(?:is|are) plenty|works? fine|for good|harmless|all (?:the \w+ )?(?:you|we|one) (?:need|needs)|all it takes|"
@@ -149,7 +159,8 @@ _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no i
     r"\b(?:i|we)\b[^.]{0,20}?\b(?:can't|cannot|couldn't)\s+(?:\w+\s+)?(?:list|name|describe|answer|"
     r"think of|give|define|go into|speak to)\b|"
     r"\bi(?:'ve)?\b[^.]{0,60}?\b(?:haven't|have not|have never|never)\s+(?:really\s+|actually\s+|ever\s+)?"
-    r"(?:dealt|worked|used|touched|tried|packaged|deployed|built|set up|implemented|done|been involved)\b|"
+    r"(?:dealt|worked|used|touched|tried|packaged|deployed|built|set up|implemented|done|been involved|"
+    r"been (?:on|in|near|close to|part of|hands-on with)\b)\b|"  # "I haven't really been on the production side"
     r"\bi\s+(?:don't|do not)\s+think\s+i\s+(?:can|could)\b|"
     r"\bi(?:'d| would)\s+(?:have|need)\s+to\s+(?:think|look|check|read|google|ask)\b|\blook (?:it|that|this) up\b|"
     r"\b(?:no idea|not (?:really |entirely |quite )?sure|no clue|i'd guess|i would guess|drawing a blank|"

@@ -444,3 +444,36 @@ def test_a_test_kept_short_is_the_opposite_of_one_run_long_enough():
     source = "Run long enough to account for temporal variations (e.g., day of week effects)."
     assert opposite("Keep the test as short as possible, ideally a few hours.", source)
     assert not opposite("Run it for a couple of weeks to cover weekly cycles.", source)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("Forget about lineage and approval gates.", True),  # a dismissal
+        ("You can forget about tracking metrics.", True),
+        ("There's no need to worry about drift monitoring.", True),  # the practice is waived
+        ("No need to panic.", False),  # a harm the speaker heads off
+        ("Don't forget to version the training data.", False),  # a reminder: two negations
+        ("Teams forget to retrain.", False),  # a pitfall described, nothing waived
+    ],
+)
+def test_forgetting_or_not_worrying_about_a_practice_dismisses_it(sentence, negated):
+    assert is_negated(sentence) is negated
+
+
+@pytest.mark.parametrize(
+    ("sentence", "sweeping"),
+    [
+        ("Monitoring is a nice-to-have.", True),
+        ("Pinning environments is optional.", True),
+        ("Data scientists own it end to end, so ops never need to be involved.", True),
+        ("Because it hooks into CI/CD, promotion never has to be a manual copy step.", False),  # a chore spared
+    ],
+)
+def test_a_practice_called_optional_is_a_sweeping_claim(sentence, sweeping):
+    assert bool(sweeping_words(sentence)) is sweeping
+
+
+def test_not_having_been_on_the_production_side_is_ignorance():
+    assert professes_ignorance("Drift is something I've heard about, but I haven't really been on the production side.")
+    assert not professes_ignorance("I've been on the production side, so I watch the input distributions daily.")

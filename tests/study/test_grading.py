@@ -1296,3 +1296,52 @@ def test_a_reply_that_hands_the_topic_to_another_team_scores_zero(kb):
         "I don't really know what goes into it."
     )
     assert grade_reply(kb, entry_of(kb, "q9"), reply).score == 0.0
+
+
+def test_a_denial_too_far_from_every_point_sentence_earns_no_credit(kb):
+    """Too far to be judged true or false, "never automate the packaging" states no point (it had 0.24)."""
+    graded = grade_reply(kb, entry_of(kb, "q24"), "Never automate the packaging of models.")
+    assert not any(graded.credits.values())
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Don't bother with reproducible training pipelines.",  # its matched sentence is negative in another clause
+        "Forget about lineage from code to the deployed model.",
+    ],
+)
+def test_a_dismissed_ci_cd_benefit_is_a_false_claim(kb, reply):
+    graded = grade_reply(kb, entry_of(kb, "q24"), reply)
+    assert graded.incorrect and graded.score == 0.0
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Too little monitoring and logging means you don't notice problems until users complain.",  # a gap named
+        "Production often has less memory or no GPU compared to the dev machine.",  # a list read whole
+    ],
+)
+def test_a_deployment_problem_said_with_a_negation_is_no_contradiction(kb, reply):
+    graded = grade_reply(kb, entry_of(kb, "q18"), reply)
+    assert not graded.incorrect and graded.covered
+
+
+def test_monitoring_called_a_nice_to_have_is_a_false_claim(kb):
+    graded = grade_reply(kb, entry_of(kb, "q6"), "Monitoring is a nice-to-have, users will tell you when it's off.")
+    assert graded.incorrect and "nice-to-have" in graded.incorrect[0].correction
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # the source: "self-service platforms so data scientists deploy without DevOps expertise"
+        "Organisation: standardised templates, self-service platform so DS can deploy without DevOps help.",
+        # the denial is in its own clause, after a list of the practices (it was flagged as denying the templates)
+        "Organizationally: templates, self-service platforms, automation and documentation, so growth never requires "
+        "proportional manual effort or headcount.",
+    ],
+)
+def test_a_scaling_practice_said_with_a_negation_is_no_contradiction(kb, reply):
+    assert not grade_reply(kb, entry_of(kb, "q34"), reply).incorrect
