@@ -659,7 +659,7 @@ def _matches_negative_part(piece_text: str, piece_vector, view: str, corpus_vect
     its list items ("less memory, CPU or GPU than in development" is one part)."""
     if not NEGATIVE_SENSE.search(view):
         return False
-    clauses = [c for c in _VIEW_CLAUSE.split(view) if c and len(c.split()) >= MIN_CLAUSE_WORDS]
+    clauses = _view_clauses(view)
     negative = [c for c in clauses if NEGATIVE_SENSE.search(c)]
     positive = [c for c in clauses if not NEGATIVE_SENSE.search(c)]
     if not positive:
@@ -669,13 +669,18 @@ def _matches_negative_part(piece_text: str, piece_vector, view: str, corpus_vect
     if _negated_words(piece_text, NEGATION) & set().union(*(_negated_words(c, NEGATIVE_SENSE) for c in negative)):
         return True
     # the piece's own negated clause, where it has others: "templates, ..., so growth never requires headcount"
-    piece_clauses = [c for c in _VIEW_CLAUSE.split(piece_text) if c and len(c.split()) >= MIN_CLAUSE_WORDS]
+    piece_clauses = _view_clauses(piece_text)
     denied = [c for c in piece_clauses if NEGATION.search(c)]
     if len(piece_clauses) > 1 and denied:
         piece_vector = np.asarray(corpus_vectors(denied)).mean(axis=0)
         piece_vector = piece_vector / np.linalg.norm(piece_vector)
     sims = np.asarray(corpus_vectors(negative + positive)) @ piece_vector
     return bool(sims[: len(negative)].max() > sims[len(negative) :].max() - NEGATIVE_PART_MARGIN)
+
+
+def _view_clauses(text: str) -> list[str]:
+    """The clauses of a sentence long enough to be read alone, its lists kept whole (`_VIEW_CLAUSE`)."""
+    return [c for c in _VIEW_CLAUSE.split(text) if c and len(c.split()) >= MIN_CLAUSE_WORDS]
 
 
 def _negated_words(text: str, cue: re.Pattern) -> set[str]:
