@@ -160,9 +160,13 @@ _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no i
     r"think of|give|define|go into|speak to)\b|"
     r"\bi(?:'ve)?\b[^.]{0,60}?\b(?:haven't|have not|have never|never)\s+(?:really\s+|actually\s+|ever\s+)?"
     r"(?:dealt|worked|used|touched|tried|packaged|deployed|built|set up|implemented|done|been involved|"
+    r"dug into|looked into|read up on|studied|"  # "how it's adapted for ML, I honestly haven't dug into"
     r"been (?:on|in|near|close to|part of|hands-on with)\b)\b|"  # "I haven't really been on the production side"
     r"\bi\s+(?:don't|do not)\s+think\s+i\s+(?:can|could)\b|"
-    r"\bi(?:'d| would)\s+(?:have|need)\s+to\s+(?:think|look|check|read|google|ask)\b|\blook (?:it|that|this) up\b|"
+    r"\bi(?:'d| would)\s+(?:have|need)\s+to\s+(?:think|look|check|read|google|ask|see)\b|\blook (?:it|that|this) up\b|"
+    # "I'd rather not make something up", "it's hard to say in general": a refusal to state anything
+    r"\b(?:rather not|don't want to|do not want to|not going to) (?:make (?:\w+ )?up|guess)\b|"
+    r"\bmake (?:something|things|stuff|it) up\b|\b(?:hard|difficult|impossible) to say\b|"
     r"\b(?:no idea|not (?:really |entirely |quite )?sure|no clue|i'd guess|i would guess|drawing a blank|"
     r"not familiar with|i'm guessing|just a guess|wild guess|my guess|(?:can|could) only guess|"
     # "I've only heard the term", "I'm not an expert, but probably ...": what follows is a guess

@@ -477,3 +477,27 @@ def test_a_practice_called_optional_is_a_sweeping_claim(sentence, sweeping):
 def test_not_having_been_on_the_production_side_is_ignorance():
     assert professes_ignorance("Drift is something I've heard about, but I haven't really been on the production side.")
     assert not professes_ignorance("I've been on the production side, so I watch the input distributions daily.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I'm familiar with CI/CD in general terms, but how it's adapted for ML, I honestly haven't dug into.",
+        "I'd rather not make something up.",
+        "I think I'd have to see the specific pipeline first.",
+        "Every setup is different, so it's hard to say in general.",
+    ],
+)
+def test_declining_to_answer_is_ignorance(sentence):
+    assert professes_ignorance(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I looked into drift last year and we now monitor PSI daily.",
+        "Canary deployments make a regression easy to see in the metrics.",
+    ],
+)
+def test_a_claim_with_the_same_words_is_not_ignorance(sentence):
+    assert not professes_ignorance(sentence)

@@ -556,6 +556,25 @@ def test_a_sentence_the_source_states_or_a_profession_of_ignorance_is_never_a_fa
     assert not grade_reply(kb, entry_of(kb, "q21"), reply).incorrect
 
 
+@pytest.mark.parametrize(
+    ("key", "reply"),
+    [
+        (
+            "q25",
+            "I know CI/CD in general terms for software, but how it's adapted for ML I honestly haven't dug into. "
+            "I'd rather not make something up.",
+        ),
+        (
+            "q13",
+            "I'd have to see the specific pipeline first. Every setup is different, so it's hard to say in general.",
+        ),
+    ],
+)
+def test_declining_to_answer_earns_nothing(kb, key, reply):
+    graded = grade_reply(kb, entry_of(kb, key), reply)
+    assert graded.score == 0 and not graded.incorrect, (graded.covered, graded.incorrect)
+
+
 def test_a_condition_clause_states_nothing_of_its_own(kb):
     graded = grade_reply(kb, entry_of(kb, "q8"), "When drift shows up, we order pizza for the whole team.")
     assert graded.covered == [] and graded.score == 0  # "When drift shows up" alone reads like Diagnosis (0.64)
