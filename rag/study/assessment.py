@@ -30,7 +30,9 @@ A piece is a false claim, credits nothing and is listed, when it
 * opens by naming one point's concept (by its name, acronym or product name, see
   `concept_names.py`) but, with the names taken out, reads like another point's content (two
   strategies, tools or drift types with their properties swapped: "Blue-green is the gradual
-  one: you send 5% of traffic ...", "CD is where the unit tests run"), or joins two points'
+  one: you send 5% of traffic ...", "CD is where the unit tests run"), or describes the named one
+  only in the closest other point's own words ("canary keeps two identical
+  environments and switches all traffic at once"), or joins two points'
   names with a copula the source never joins them with ("SageMaker is IBM's product"); the
   same holds for the named sub-items of one point ("Schedule-Based: ...", "Performance-Based: ...");
 * says a named tool is for another point's job ("DVC for model serving"), a job its own text never
@@ -116,6 +118,8 @@ CONTRAST_MARGIN = 0.05  # ... and this much closer than the sentence as it stand
 FEW_POINTS = 2  # an entry with this many points or fewer ...
 MIN_SUB_ITEMS = 3  # ... whose point has this many sentences (Setup, Process, Rollback, Pros, Cons) ...
 SUB_ITEM_SHARE = 0.7  # ... credits it in proportion to the share of them touched: covered from 0.42, partly from 0.21
+SWAP_OWN_WORDS = 3  # ... or it uses this many of B's own words and none of A's own:
+# "canary uses two identical environments and switches all traffic at once" (an embedding barely tells these apart)
 SWAP_MIN_WORDS = 4  # names taken out, a sentence needs this many content words to say something about them
 MIN_CONTENT_WORDS = 2
 STEM_CHARS = 5  # words sharing this many first letters are one word's forms ("private", "privacy")
@@ -150,6 +154,7 @@ _LABEL_WORD = re.compile(r"[a-z0-9][a-z0-9'&/-]*")
 # "between features and target", "both X and Y": one term, not two clauses
 _PAIR = re.compile(r"\b((?:between|both|either)\s+(?:\S+\s+){1,4}?)(and|or)\s+", re.IGNORECASE)
 _PAIR_JOIN = "\x00"
+_CONTRASTS = re.compile(r"\b(?:instead|rather|unlike|than|versus|vs|compared|whereas|both|either)\b", re.IGNORECASE)
 _DEFINES = re.compile(r"\b(?:is|are|means|mean|refers? to|describes?)\b", re.IGNORECASE)  # "X is where ..."
 _SUB_ITEM = re.compile(r"([A-Z][\w&/()' -]{1,40}?):\s+\S")  # "Schedule-Based: Retrain at regular intervals"
 DEFINITION_WORDS = 6  # a clause defines the point it names when a copula comes within its first words
@@ -503,7 +508,11 @@ def _swapped(
         if false_piece[k]:
             continue
         pair = names.bound(piece.text)
-        if pair and not any(set(pair) <= names.named_in(v) for group in views for v in group):
+        if (
+            pair
+            and not any(set(pair) <= names.named_in(v) for group in views for v in group)
+            and pair[1] not in names.named_in(points[pair[0]].label)  # "TFX is TensorFlow's ...": its label says so
+        ):
             found.append((k, pair[0], pair[1]))
             continue
         # a clause names a point surely by an acronym or product name ("CD is ..."), by its name words only
@@ -522,6 +531,7 @@ def _swapped(
     if not candidates:
         return found
     neutral_views = [[without(v, all_words) for v in group] for group in views]
+    own_stems = _point_stems(views, all_words)
     neutral_vectors = np.asarray(corpus_vectors([v for group in neutral_views for v in group]))
     neutral_pieces = np.asarray(embedder.embed([without(pieces[k].text, all_words) for k, _ in candidates]))
     sims = neutral_pieces @ neutral_vectors.T
@@ -530,12 +540,37 @@ def _swapped(
         for group in neutral_views:
             per.append(float(sims[row, start : start + len(group)].max()))
             start += len(group)
+        named = names.named_in(pieces[k].text)
         b = int(np.argmax(per))
-        if b == a or b in names.named_in(pieces[k].text):
-            continue
-        if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN and per[b] >= SWAP_RATIO * per[a]:
-            found.append((k, a, b))
+        if b != a and b not in named:
+            if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN and per[b] >= SWAP_RATIO * per[a]:
+                found.append((k, a, b))
+                continue
+        # the closest other point, by words: an embedding barely tells two strategies' descriptions apart
+        others = [i for i in range(n) if i != a and i not in named]
+        if others:
+            b = max(others, key=lambda i: per[i])
+            if _uses_words_of(pieces[k], own_stems[b] - own_stems[a], own_stems[a] - own_stems[b]):
+                found.append((k, a, b))
     return found
+
+
+def _point_stems(views: list[list[str]], name_words: set[str]) -> list[set[str]]:
+    """Each point's content words by their first STEM_CHARS letters, its name words left out."""
+    return [
+        {w[:STEM_CHARS] for v in group for w in _content_words(without(v, name_words)) if w not in VAGUE_WORDS}
+        for group in views
+    ]
+
+
+def _uses_words_of(piece: _Piece, theirs: set[str], own: set[str]) -> bool:
+    """Whether a piece that names one point describes it only in another's words: SWAP_OWN_WORDS or more words
+    only the other point's content uses, none only its own, and no denial or contrast that would set them apart
+    ("unlike blue-green, a canary needs no second environment")."""
+    if piece.negated or _CONTRASTS.search(piece.sentence):
+        return False
+    stems = {w[:STEM_CHARS] for w in _content_words(piece.text)}
+    return len(stems & theirs) >= SWAP_OWN_WORDS and not stems & own
 
 
 def _misused(embedder, corpus_vectors, points, views, source_text, pieces, done) -> list[tuple[int, int, int]]:

@@ -27,6 +27,18 @@ _CAMEL_OR_CAPS = re.compile(r"[A-Za-z]+[A-Z][A-Za-z0-9]*|[A-Z][A-Z0-9]+")  # Sag
 _PROPER_NOUN = re.compile(r"(?:(?<=[a-z0-9,] )|(?<=\())[A-Z][a-z][A-Za-z0-9-]*")
 _COPULA = re.compile(r"\b(?:is|are|was|were|means|equals|refers to|=)\b|'s\b", re.IGNORECASE)
 _NOT_A_BINDING = re.compile(r"\b(?:than|like|unlike|versus|vs|from|and|or|with|to|not|instead|both|while)\b", re.I)
+# an opening that only frames what follows: its subject comes after it
+_FRAMING = re.compile(
+    r"^\s*(?:(?:so|well|basically|honestly),?\s+)?(?:the|one|a)\s+(?:(?:main|key|big|biggest|real|core|basic|"
+    r"important)\s+)?(?:difference|distinction|thing|point|idea|catch|trick|gist)\s+(?:here\s+)?is\s+(?:that\s+)?",
+    re.IGNORECASE,
+)
+# a name in a compound modifier describes the subject, it is not the subject: "it's Kubernetes-native", "Python-based"
+_MODIFIER = re.compile(
+    r"\b[\w.]+-(?:native|based|friendly|compatible|specific|aware|centric|agnostic|style|like|ready|backed|"
+    r"powered|driven|first|integrated|managed)\b",
+    re.IGNORECASE,
+)
 GENERIC = frozenset(  # words of the field every answer uses: never the name of one point's concept
     "data model models ml deployment deploy training train test testing tests pipeline pipelines automation "
     "monitoring management platform platforms service services metrics system systems production machine "
@@ -53,8 +65,11 @@ class ConceptNames:
         return set().union(*self.names, *self.aliases)
 
     def named_by_subject(self, text: str, aliases_only: bool = False) -> list[int]:
-        """The points a clause names in its first words (`aliases_only`: by an acronym or product name)."""
-        opening = words_of(" ".join(text.split()[:SUBJECT_WORDS]))
+        """The points a clause names in its first words (`aliases_only`: by an acronym or product name),
+        read past a framing opening ("The difference is that canary deployment uses ...")."""
+        opening = " ".join(_FRAMING.sub("", text, count=1).split()[:SUBJECT_WORDS])
+        all_words = self.all_words()
+        opening = words_of(_MODIFIER.sub(lambda m: m[0] if m[0].lower() in all_words else " ", opening))
         return [
             i
             for i in range(len(self.names))
@@ -75,8 +90,12 @@ class ConceptNames:
         return {i for i in range(len(self.names)) if self._names(i, found)}
 
     def _names(self, i: int, words: set[str], aliases_only: bool = False) -> bool:
-        """Whether `words` name point i: all its name words, or any of its aliases."""
-        return bool((not aliases_only and self.names[i] and self.names[i] <= words) or self.aliases[i] & words)
+        """Whether `words` name point i: all its name words, in either number ("canaries" names canary
+        deployment, "feature store" Feature Stores), or any of its aliases as written (a product's name has
+        no plural: "Cloud Functions" is no "predict function")."""
+        names = {singular(w) for w in self.names[i]}
+        has_names = not aliases_only and names and names <= {singular(w) for w in words}
+        return bool(has_names or self.aliases[i] & words)
 
     def purposes(self, text: str) -> list[tuple[int, str]]:
         """(point, what it is said to be for) for each name followed by "for": "DVC for model serving",
@@ -159,6 +178,16 @@ def words_of(text: str) -> set[str]:
             continue
         out.update((w, *w.split("-")))
     return out
+
+
+def singular(word: str) -> str:
+    """A plural's singular, so "canaries" names canary deployment ("ies" -> "y", a final "s" dropped);
+    other words as they are ("process", "status", "analysis" stay)."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s")):
+        return word[:-1]
+    return word
 
 
 def without(text: str, words: set[str]) -> str:

@@ -134,6 +134,16 @@ def test_a_name_qualified_by_another_labels_field_word_names_that_other_concept(
     assert names.named_by_subject("Quality checks cover null rates") == [1]  # no field word: the name stands
 
 
+def test_a_subject_is_read_in_either_number_past_a_framing_opening_and_not_in_a_modifier():
+    names = concept_names(["Blue-Green Deployment", "Canary Deployment", "Feature Stores"], "")
+    assert names.named_by_subject("Canaries send a small share of traffic first") == [1]
+    assert names.named_by_subject("The main difference is that canary deployment ramps up") == [1]
+    assert names.named_by_subject("A feature store serves the same features online") == [2]
+    assert names.named_by_subject("It's a canary-style rollout with a small slice") == []
+    sub_items = concept_names(["Schedule-Based", "Performance-Based"], "")
+    assert sub_items.named_by_subject("Schedule-based retraining runs every Monday") == [0]  # a name, not a modifier
+
+
 def test_two_names_joined_by_a_copula_are_bound_and_a_comparison_is_not():
     names = concept_names(["AWS SageMaker", "Google Vertex AI", "IBM Watson Machine Learning"], "")
     assert names.bound("AWS's offering is Vertex AI") is None  # "vertex" alone does not name the point

@@ -631,6 +631,35 @@ def test_properties_of_two_strategies_swapped_are_a_wrong_claim(kb):
     assert any("Canary Deployment" in c.correction for c in graded.incorrect)
 
 
+def test_a_strategy_described_only_in_the_others_words_is_a_wrong_claim(kb):
+    """An embedding barely tells "canary keeps two identical environments" from the truth: the other strategy's
+    own words, after a framing opening and with a plural name ("canaries"), give the swap away."""
+    entry = entry_of(kb, "q16")
+    swapped = grade_reply(
+        kb,
+        entry,
+        "The main thing is that canary deployment keeps two identical environments and flips every user over in "
+        "a single cutover, which is why canaries cost double the infrastructure.",
+    )
+    assert swapped.incorrect and "That describes Blue-Green Deployment, not Canary Deployment" in (
+        swapped.incorrect[0].correction
+    )
+    faithful = grade_reply(
+        kb,
+        entry,
+        "The main thing is that blue-green deployment keeps two identical environments and flips every user over "
+        "in a single cutover, which is why it costs double the infrastructure.",
+    )
+    assert not faithful.incorrect and faithful.score > swapped.score
+    canary = grade_reply(
+        kb,
+        entry,
+        "Canary deployment keeps the stable version running and gives the new one a small share of users, "
+        "raising it step by step.",
+    )
+    assert not canary.incorrect and "Canary Deployment" in canary.covered
+
+
 def test_a_sweeping_claim_the_source_does_not_make_is_a_wrong_claim(kb):
     entry = entry_of(kb, "q3")
     myth = (
@@ -773,6 +802,17 @@ def test_a_tool_described_by_what_it_shares_with_another_is_no_swap(kb):
         kb, entry_of(kb, "q27"), "I think MLflow is the one I've used most, tracking runs and the model registry."
     )
     assert not graded.incorrect
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Kubeflow when you're on Kubernetes, since it's Kubernetes-native for ML systems.",  # a modifier, not a subject
+        "TFX is TensorFlow's end-to-end framework for production pipelines.",  # its label says it is TensorFlow's
+    ],
+)
+def test_a_tool_tied_to_another_name_it_belongs_with_is_no_swap(kb, reply):
+    assert not grade_reply(kb, entry_of(kb, "q27"), reply).incorrect
 
 
 def test_a_question_back_to_the_interviewer_states_nothing(kb):
