@@ -110,6 +110,8 @@ MISCONCEPTION_CONTEXT_MARGIN = 0.03
 SWAP_SIM = 0.55  # a piece naming point A this close to point B's content ...
 SWAP_MARGIN = 0.08  # ... and this much closer to B than to A binds B's properties to A ...
 SWAP_RATIO = 1.2  # ... and this many times closer: tools whose texts overlap ("MLflow: tracking + registry") fit both
+SWAP_OWN_WORDS = 3  # ... or uses this many words only B's content uses and none only A's uses: "canary keeps two
+# identical environments and switches all traffic at once" reads as close to canary as to blue-green by embedding
 MISUSE_OWN_MAX = 0.45  # a tool said to be for a job its own text reads this far from is given another's job
 OVERCLAIM_SIM = 0.4  # a sweeping sentence this close to some point is a claim about the entry
 OPPOSITE_SIM = 0.55  # a piece this close to a point's sentence that says the opposite in one word contradicts it
@@ -118,8 +120,6 @@ CONTRAST_MARGIN = 0.05  # ... and this much closer than the sentence as it stand
 FEW_POINTS = 2  # an entry with this many points or fewer ...
 MIN_SUB_ITEMS = 3  # ... whose point has this many sentences (Setup, Process, Rollback, Pros, Cons) ...
 SUB_ITEM_SHARE = 0.7  # ... credits it in proportion to the share of them touched: covered from 0.42, partly from 0.21
-SWAP_OWN_WORDS = 3  # ... or it uses this many of B's own words and none of A's own:
-# "canary uses two identical environments and switches all traffic at once" (an embedding barely tells these apart)
 SWAP_MIN_WORDS = 4  # names taken out, a sentence needs this many content words to say something about them
 MIN_CONTENT_WORDS = 2
 STEM_CHARS = 5  # words sharing this many first letters are one word's forms ("private", "privacy")
@@ -491,8 +491,10 @@ def _swapped(
 
     A clause that names one point in its first words is read with all names taken out: when it
     is then closer to another point's content than to its own, by SWAP_MARGIN, it describes that
-    other point. A clause that joins two points' names by a copula the source never joins them
-    with ("SageMaker is IBM's product") says one is the other. `define`: where a piece must define
+    other point; so it does when it uses only the closest other point's own words (`_uses_words_of`).
+    A clause that joins two points' names by a copula the source never joins them with ("SageMaker
+    is IBM's product") says one is the other, unless the first one's label joins them ("TFX
+    (TensorFlow Extended)"). `define`: where a piece must define
     what it names (a copula in its first words) to be checked: "clauses" naming a point by its name
     words (not a list of steps), "never" (sub-items' names, "schedule-based", are distinctive), or
     "always" (a product named in a list of steps, "Everything in Git, a CI job that ...", is no definition).
@@ -546,7 +548,7 @@ def _swapped(
             if per[b] >= SWAP_SIM and per[b] - per[a] >= SWAP_MARGIN and per[b] >= SWAP_RATIO * per[a]:
                 found.append((k, a, b))
                 continue
-        # the closest other point, by words: an embedding barely tells two strategies' descriptions apart
+        # else the closest other point, checked by words: an embedding barely tells two strategies' descriptions apart
         others = [i for i in range(n) if i != a and i not in named]
         if others:
             b = max(others, key=lambda i: per[i])
