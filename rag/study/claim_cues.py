@@ -79,7 +79,14 @@ _HARMLESS_NEGATION = re.compile(  # negations that state something positive
     r"does not|will not|isn't|aren't)\b(?! (?:need|have|bother|matter))|"
     r"\bnever (?:been )?easier\b|"
     r"\b(?:don't|do not|never) forget\b(?! about)|"  # a reminder: "don't forget to version the data"
-    r"\b(?:don't|doesn't|won't|do not|does not|will not|rarely) (?:\w+ )?(?:crash\w*|break\w*|fail\w*|go down)\b|"
+    # a harm headed off: "so workloads don't starve each other", "one greedy job doesn't take down the box"
+    r"\b(?:don't|doesn't|won't|do not|does not|will not|rarely) (?:\w+ )?(?:crash\w*|break\w*|fail\w*|go down|"
+    r"starv\w*|tak\w* down|bring\w* down|knock\w* over|overload\w*|hog\w*|interfer\w*|step on)\b|"
+    r"\bnot (?:all|every)\b|"  # a qualification: "not all drift is equal"
+    r"\b(?:nobody|no one) (?:knows|remembers|can tell|can say|noticed|notices)\b|"  # a gap: "nobody knows which data"
+    r"^\s*without\b[^,;:.]*|"  # "Without MLOps, you end up with ...": a condition, as "if" opens one
+    # one outcome of a decision: "the pipeline can decide automatically to skip retraining and alert someone"
+    r"\b(?:decid\w*|choos\w*|opt\w*) (?:\w+ ){0,2}?(?:whether|to skip|not to)\b|"
     rf"\b(?:without|avoid(?:s|ing)?) (?:\w+ ){{0,3}}?(?:{_HARMS})\b|"
     rf"\b(?:don't|do not|doesn't|won't|never) want (?:\w+ ){{0,3}}?(?:{_HARMS})\b|"  # "don't want your API wide open"
     # "no need to reinvent the wheel", "no need to panic" (but "no need to worry about drift" waives the practice)
@@ -105,7 +112,8 @@ _HARMLESS_NEGATION = re.compile(  # negations that state something positive
     r"\b(?:never|not|don't|doesn't|won't)\b[^,;:.]{0,40}\bforever\b|"  # "models never stay accurate forever"
     r"[,;]\s*not\s+(?:\w+\s*){1,3}(?=[,;:.]|$)|"  # a rejected alternative: "production code, not notebooks"
     r"\bwithout (?:\w+ ){0,2}?(?:affect\w*|impact\w*|drift\w*|depend\w* on|manual\w*|redeploy\w*|retrain\w*|"
-    r"touch\w*|chang\w*)\b",  # "without redeploying": a practice needs no other step
+    r"touch\w*|chang\w*|ask\w*|warn\w*|notic\w*|tell\w*)\b",  # "without redeploying": no other step needed;
+    # "the data changes without asking you": unannounced
     re.IGNORECASE,
 )
 NEGATIVE_SENSE = re.compile(  # a source sentence with any of these may be paraphrased with a "don't" or "no"

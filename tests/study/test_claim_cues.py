@@ -103,6 +103,15 @@ def test_no_need_is_a_claim_when_it_waives_what_the_source_names(sentence, sweep
         ("Nobody needs to check whether runs can be reproduced.", True),
         ("Avoid retraining the model on recent data.", True),  # retraining is no harm to avoid
         ("Update the model without redeploying the service.", False),
+        ("Set CPU and memory limits so workloads on shared nodes don't starve each other.", False),
+        ("Cap memory per container, so one greedy job doesn't take down the whole box.", False),
+        ("Step three is root-causing it, because not all drift is equal.", False),
+        ("Without MLOps you end up with five model files and nobody knows which data made them.", False),
+        ("In production the data changes without asking you.", False),
+        ("The pipeline can decide automatically to skip retraining and alert someone.", False),
+        ("Don't set CPU or memory limits on containers.", True),
+        ("Skip retraining entirely.", True),
+        ("Nobody checks which data trained the model.", True),
     ],
 )
 def test_negation_counts_what_is_denied_not_a_denied_harm(text, negated):
@@ -311,6 +320,21 @@ def test_a_reply_is_names_only_when_most_of_its_words_are_bare_lists():
     assert names_only("Spark, Parquet, feature store, GPUs. Kubernetes, autoscaling, Airflow.")
     assert not names_only("Spark, Parquet, GPUs. We process the data with Spark and train on several GPUs at once.")
     assert not names_only("") and not names_only("   ")
+
+
+def test_terms_strung_together_without_function_words_are_names_only():
+    salad = (
+        "Drift handling, PSI KS statistics, feature distributions baseline comparison, retraining triggers "
+        "schedule performance, shadow canary rollout, alerts dashboards on-call."
+    )
+    assert names_only(salad)
+    notes = (  # terse notes in bullet form still have function words
+        "- PSI or KS test on each feature against the training baseline\n"
+        "- retrain when the drift score stays above a threshold for a week\n"
+        "- roll out the new model as a canary"
+    )
+    assert not names_only(notes)
+    assert not names_only("Rolling PSI KS alerts trigger retraining.")  # too short to tell from a terse answer
 
 
 @pytest.mark.parametrize(

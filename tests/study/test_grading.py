@@ -815,6 +815,16 @@ def test_a_tool_tied_to_another_name_it_belongs_with_is_no_swap(kb, reply):
     assert not grade_reply(kb, entry_of(kb, "q27"), reply).incorrect
 
 
+def test_a_series_of_what_to_use_for_what_is_checked_clause_by_clause(kb):
+    """Read as one definition of distributed processing, the sentence took Kubernetes' words for a swap."""
+    reply = (
+        "Use distributed processing like Spark for the data, distributed training across many GPUs for large "
+        "models, and Kubernetes autoscaling behind a load balancer for serving."
+    )
+    graded = grade_reply(kb, entry_of(kb, "q34"), reply)
+    assert not graded.incorrect and graded.score >= 0.5
+
+
 def test_a_question_back_to_the_interviewer_states_nothing(kb):
     reply = "Could you tell me more about how the existing pipeline retrains and deploys its models?"
     assert grade_reply(kb, entry_of(kb, "q13"), reply).score == 0.0
