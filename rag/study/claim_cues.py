@@ -86,7 +86,7 @@ _HARMLESS_NEGATION = re.compile(  # negations that state something positive
     r"\b(?:nobody|no one) (?:knows|remembers|can tell|can say|noticed|notices)\b|"  # a gap: "nobody knows which data"
     r"^\s*without\b[^,;:.]*|"  # "Without MLOps, you end up with ...": a condition, as "if" opens one
     # one outcome of a decision: "the pipeline can decide automatically to skip retraining and alert someone"
-    r"\b(?:decid\w*|choos\w*|opt\w*) (?:\w+ ){0,2}?(?:whether|to skip|not to)\b|"
+    r"\b(?:decid\w*|choos\w*|opt(?:s|ed|ing)?) (?:\w+ ){0,2}?(?:whether|to skip|not to)\b|"
     rf"\b(?:without|avoid(?:s|ing)?) (?:\w+ ){{0,3}}?(?:{_HARMS})\b|"
     rf"\b(?:don't|do not|doesn't|won't|never) want (?:\w+ ){{0,3}}?(?:{_HARMS})\b|"  # "don't want your API wide open"
     # "no need to reinvent the wheel", "no need to panic" (but "no need to worry about drift" waives the practice)

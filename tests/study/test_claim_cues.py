@@ -111,6 +111,7 @@ def test_no_need_is_a_claim_when_it_waives_what_the_source_names(sentence, sweep
         ("The pipeline can decide automatically to skip retraining and alert someone.", False),
         ("Don't set CPU or memory limits on containers.", True),
         ("Skip retraining entirely.", True),
+        ("Drift checks are optional whether the data changes or stays put.", True),  # "optional" is no decision
         ("Nobody checks which data trained the model.", True),
     ],
 )
