@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 SUBJECT_WORDS = 3  # a clause is about the concept named in its first words
 BIND_GAP = 3  # "SageMaker is IBM's product": at most this many words between two names bound by a copula
@@ -62,14 +63,21 @@ class ConceptNames:
     qualifiers: list[set[str]] = field(default_factory=list)  # the field's words in each label ("data", "model")
 
     def all_words(self) -> set[str]:
-        return set().union(*self.names, *self.aliases)
+        return set(self._all_words)
+
+    @cached_property
+    def _all_words(self) -> frozenset[str]:  # once per entry's names, not once per reply clause
+        return frozenset().union(*self.names, *self.aliases)
+
+    @cached_property
+    def _singular_names(self) -> list[frozenset[str]]:
+        return [frozenset(singular(w) for w in names) for names in self.names]
 
     def named_by_subject(self, text: str, aliases_only: bool = False) -> list[int]:
         """The points a clause names in its first words (`aliases_only`: by an acronym or product name),
         read past a framing opening ("The difference is that canary deployment uses ...")."""
         opening = " ".join(_FRAMING.sub("", text, count=1).split()[:SUBJECT_WORDS])
-        all_words = self.all_words()
-        opening = words_of(_MODIFIER.sub(lambda m: m[0] if m[0].lower() in all_words else " ", opening))
+        opening = words_of(_MODIFIER.sub(lambda m: m[0] if m[0].lower() in self._all_words else " ", opening))
         return [
             i
             for i in range(len(self.names))
@@ -93,7 +101,7 @@ class ConceptNames:
         """Whether `words` name point i: all its name words, in either number ("canaries" names canary
         deployment, "feature store" Feature Stores), or any of its aliases as written (a product's name has
         no plural: "Cloud Functions" is no "predict function")."""
-        names = {singular(w) for w in self.names[i]}
+        names = self._singular_names[i]
         has_names = not aliases_only and names and names <= {singular(w) for w in words}
         return bool(has_names or self.aliases[i] & words)
 
