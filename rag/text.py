@@ -7,6 +7,9 @@ bank checks and a sentence the grader reads are normalised the same way.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+import Stemmer
 
 _EMPHASIS = re.compile(r"[*_`]")
 _LINE_MARKER = re.compile(r"^\s*(?:[-+]|\d+[.)])\s+", re.MULTILINE)
@@ -86,3 +89,15 @@ def short_label(text: str, words: int = 6) -> str:
     """A name for a passage: its first `words` words on one line, "…" when there were more."""
     parts = text.split()
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    """A word's Snowball stem ("scoring" and "score" -> "score", "nightly" -> "night"), so two forms of one
+    word match where cutting both at a fixed length would not."""
+    return _stemmer().stemWord(word.lower().strip("'’"))

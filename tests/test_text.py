@@ -1,6 +1,6 @@
 """The shared text helpers: sentence ends, clipping and short labels, as their callers use them."""
 
-from rag.text import clip, clip_words, short_label, split_at_sentence_ends, split_sentences
+from rag.text import clip, clip_words, short_label, split_at_sentence_ends, split_sentences, stem
 
 
 def test_strict_sentence_ends_keep_abbreviations_whole():
@@ -45,3 +45,9 @@ def test_clip_words_counts_words_and_drops_a_trailing_comma():
 def test_short_label_names_a_passage_by_its_first_words():
     assert short_label("Canary releases send a small share of traffic to the new model", 4) == "Canary releases send a…"
     assert short_label("Shadow  deployment", 4) == "Shadow deployment"
+
+
+def test_stem_joins_forms_a_fixed_prefix_would_split():
+    assert stem("scoring") == stem("score") and stem("nightly") == stem("night")
+    assert stem("Scheduled") == stem("schedule")
+    assert stem("canary") != stem("batch")

@@ -71,6 +71,7 @@ from rag.study.claim_cues import (
     NEGATION,
     NEGATIVE_SENSE,
     contrast_readings,
+    dismissed_subject,
     disowns,
     is_bare_list,
     is_negated,
@@ -82,10 +83,10 @@ from rag.study.claim_cues import (
     sweeping_words,
     warns,
 )
-from rag.study.concept_names import STOPWORDS, concept_names, product_names, without, words_of
+from rag.study.concept_names import STOPWORDS, concept_names, product_names, singular, without, words_of
 from rag.study.rubric import Point
 from rag.study.sequence import out_of_order
-from rag.text import quote_key, split_sentences
+from rag.text import quote_key, split_sentences, stem
 
 SIM_FLOOR = 0.40  # below: the piece is not about this point
 SIM_FULL = 0.62  # above: the piece states the point (paraphrases land at 0.55-0.8)
@@ -394,6 +395,17 @@ def assess(
             incorrect.setdefault(
                 piece.sentence, Claim(piece.sentence, _correction(points[i], matched), _source_sentence(points[i]))
             )
+    # a point waved away by its name: "so reproducibility isn't a goal" (no sentence of the point says it that way)
+    for k, piece in enumerate(pieces):
+        if false_piece[k] or states_nothing[k] or piece.has_clauses or _is_condition(piece):
+            continue
+        i = _dismissed_point(piece.text, points)
+        if i is not None:
+            false_piece[k] = True
+            contradicted[i] = True
+            source = _source_sentence(points[i])
+            correction = f"The source counts {points[i].label} as part of the answer: {source}"
+            incorrect.setdefault(piece.sentence, Claim(piece.sentence, correction, source))
     # a sweeping claim the source does not make: "is basically", "always", "by definition", "a myth", "no need"
     source_text = " ".join(v for group in views for v in group)
     source_sweeping = sweeping_words(source_text, anywhere=True)
@@ -557,26 +569,33 @@ def _swapped(
         others = [i for i in range(n) if i != a and i not in named]
         if others:
             b = max(others, key=lambda i: per[i])
-            if _uses_words_of(pieces[k], own_stems[b] - own_stems[a], own_stems[a] - own_stems[b]):
+            if _uses_words_of(pieces[k], own_stems[b] - own_stems[a], own_stems[a] - own_stems[b], all_words):
                 found.append((k, a, b))
     return found
 
 
 def _point_stems(views: list[list[str]], name_words: set[str]) -> list[set[str]]:
-    """Each point's content words by their first STEM_CHARS letters, its name words left out."""
+    """Each point's content words by their roots (`_root`), its name words left out."""
     return [
-        {w[:STEM_CHARS] for v in group for w in _content_words(without(v, name_words)) if w not in VAGUE_WORDS}
+        {_root(w) for v in group for w in _content_words(without(v, name_words)) if w not in VAGUE_WORDS}
         for group in views
     ]
 
 
-def _uses_words_of(piece: _Piece, theirs: set[str], own: set[str]) -> bool:
+def _root(word: str) -> str:
+    """A word's stem cut to STEM_CHARS letters: the stem joins inflections a cut alone misses ("scoring",
+    "score"; "nightly", "night"), the cut joins derivations the stem keeps apart ("smaller", "small")."""
+    return stem(word)[:STEM_CHARS]
+
+
+def _uses_words_of(piece: _Piece, theirs: set[str], own: set[str], name_words: set[str]) -> bool:
     """Whether a piece that names one point describes it only in another's words: SWAP_OWN_WORDS or more words
     only the other point's content uses, none only its own, and no denial or contrast that would set them apart
-    ("unlike blue-green, a canary needs no second environment")."""
+    ("unlike blue-green, a canary needs no second environment"). Names are left out, as they are of the points'
+    words: "stream processing" names its point, it does not describe it."""
     if piece.negated or _CONTRASTS.search(piece.sentence):
         return False
-    stems = {w[:STEM_CHARS] for w in _content_words(piece.text)}
+    stems = {_root(w) for w in _content_words(without(piece.text, name_words))}
     return len(stems & theirs) >= SWAP_OWN_WORDS and not stems & own
 
 
@@ -899,6 +918,20 @@ def _in_context(sentence: str, points: list[Point]) -> str:
 
 def _claims(sentence: str) -> bool:
     return len(sentence.split()) >= MIN_CLAIM_WORDS
+
+
+def _dismissed_point(text: str, points: list[Point]) -> int | None:
+    """The point a clause waves away by its label's words ("reproducibility isn't a goal"): the point whose label
+    holds most of the subject's content words, at least half of them; None when no label does."""
+    subject = dismissed_subject(text)
+    if not subject:
+        return None
+    words = {singular(w) for w in _content_words(subject)}
+    if not words:
+        return None
+    shares = [len(words & {singular(w) for w in _content_words(point.label)}) / len(words) for point in points]
+    best = max(range(len(points)), key=lambda i: shares[i])
+    return best if shares[best] >= 0.5 else None
 
 
 def _correction(point: Point, matched: str) -> str:

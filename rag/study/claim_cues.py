@@ -91,7 +91,7 @@ _HARMLESS_NEGATION = re.compile(  # negations that state something positive
     rf"\b(?:don't|do not|doesn't|won't|never) want (?:\w+ ){{0,3}}?(?:{_HARMS})\b|"  # "don't want your API wide open"
     # "no need to reinvent the wheel", "no need to panic" (but "no need to worry about drift" waives the practice)
     rf"\bno need to (?:\w+ )?(?:{_HARMS})\b(?! about| over| with)|"
-    r"\b(?:don't|do not|never|shouldn't|should not|can't|cannot|won't)\s+(?:\S+\s+){0,4}?unless\b|"  # = "only if"
+    r"\b(?:don't|do not|never|shouldn't|should not|can't|cannot|won't)\s+(?:\S+\s+){0,6}?unless\b|"  # = "only if"
     # a negation inside a condition states nothing: "if you don't want to run infra", "use differential privacy
     # where records must not be recoverable", "federated learning when data can't leave the device" (not "is where")
     r"\b(?:if|when|whenever|wherever|(?<!is )(?<!'s )where)\b[^,;:.]*|"
@@ -135,6 +135,8 @@ _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is t
     r"\b(?:always|(?:is|are|'s|was|were)\s+(?:basically|essentially)(?!\s+(?:what|when|why|how|zero|instant\w*)\b)|"
     r"(?:basically|essentially)(?=\s+(?:is|are|means|"
     r"just|the same|a|an)\b)|(?:mostly|mainly)(?!\s*[,;:.)]|\s+depends?\b|\s+(?:what|how|when|why)\b|"
+    # "trained mostly on desktop traffic", "the errors mostly disappear": a share, not what a concept is reduced to
+    r"\s+(?:on|in|at|from|with|within|across|inside|among)\b|\s+(?:disappear\w*|vanish\w*|go(?:es)? away|fade\w*)|"
     r"\s+(?:not|no|never|don't|doesn't|won't|isn't|aren't)\b)|merely|purely|by definition|myths?|guaranteed|"
     r"unnecessary|redundant|superfluous|overkill|overrated|pointless|useless|obsolete|irrelevant|wasted effort|"
     r"waste of time|nice[- ]to[- ]have|(?:is|are|'s) (?:purely |entirely )?optional|"  # a practice dismissed
@@ -169,6 +171,7 @@ _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no i
     r"\bi(?:'ve)?\b[^.]{0,60}?\b(?:haven't|have not|have never|never)\s+(?:really\s+|actually\s+|ever\s+)?"
     r"(?:dealt|worked|used|touched|tried|packaged|deployed|built|set up|implemented|done|been involved|"
     r"dug into|looked into|read up on|studied|"  # "how it's adapted for ML, I honestly haven't dug into"
+    r"thought (?:hard |much |deeply |properly |seriously )?about|"  # "I've never thought hard about the why"
     r"been (?:on|in|near|close to|part of|hands-on with)\b)\b|"  # "I haven't really been on the production side"
     r"\bi\s+(?:don't|do not)\s+think\s+i\s+(?:can|could)\b|"
     r"\bi(?:'d| would)\s+(?:have|need)\s+to\s+(?:think|look|check|read|google|ask|see)\b|\blook (?:it|that|this) up\b|"
@@ -205,6 +208,12 @@ _OUTCOME = re.compile(  # "a newer model is always better": "always" claims an e
     r"solves?|prevents?|identical|deterministic|works?)\b",
     re.IGNORECASE,
 )
+# "suddenly gets mostly mobile transactions": the share of what something receives, not a reduction of a concept
+_RECEIVES = re.compile(
+    r"\b(?:gets?|getting|got|sees?|seeing|saw|receives?|receiving|received|contains?|containing|handles?|"
+    r"handling|handled)\s*$",
+    re.IGNORECASE,
+)
 _GIST_SUBJECT = re.compile(r"^\s*(?:it|that|this)\s*$", re.IGNORECASE)  # "It's basically one shared spot ..."
 _REPORTED = re.compile(  # "even if people think MLOps is only technical": a belief reported, not claimed
     r"\b(?:people|some|many|others|folks|everyone|they|managers|teams)\s+(?:\w+\s+)?(?:think|say|believe|assume|claim)s?\b",
@@ -213,6 +222,12 @@ _REPORTED = re.compile(  # "even if people think MLOps is only technical": a bel
 _PAST = re.compile(r"\b(?:was|were|had|used to)\b", re.IGNORECASE)  # "everything was always packaged": a past system
 # "even if the mapping stays the same": a condition or concession, not a claim
 _CONDITION_OPEN = re.compile(r"\s*(?:even\s+)?(?:if|when|whenever|though|although|unless|whether)\b", re.IGNORECASE)
+# "batch jobs that score on a schedule when latency doesn't matter": the sweeping word is inside the condition
+# (but "copying the model over when needed works fine": an elliptical condition, then the claim)
+_CONDITION_WITHIN = re.compile(
+    r"\b(?:if|when|whenever|unless|as long as)\b(?!\s+(?:needed|necessary|required|possible|applicable)\b)",
+    re.IGNORECASE,
+)
 _BOUND = re.compile(r"\b(?:before|until)\b", re.IGNORECASE)  # "visible before it hurts the business"
 BOUND_REACH = 3  # a sweeping word this many words after "before" is the harm it heads off
 _FILLER = frozenset(  # words passed over to reach what "no need to ..." waives ("bother", "give", "someone")
@@ -362,6 +377,8 @@ def sweeping_words(sentence: str, anywhere: bool = False, source: str = "") -> s
                 continue
             if word.startswith(("was ", "were ")):  # "rolling back was basically flipping traffic": a past account
                 continue
+            if word in ("mostly", "mainly") and _RECEIVES.search(sentence[: match.start()]):
+                continue
             if word == "no need" and source and not _waives_what_source_names(sentence[match.end() :], _stems(source)):
                 continue
         found.add(word)
@@ -426,7 +443,9 @@ def _claims_about_concept(sentence: str, start: int, opens_ok: bool = False) -> 
     clause_before = _clause_before(sentence, start)
     if _SPEAKER.search(clause_before) or _HEDGE.search(clause_before) or _GUESS.search(clause_before):
         return False
-    if _PAST.search(clause_before) or _CONDITION_OPEN.match(clause_before) or _REPORTED.search(clause_before):
+    if _PAST.search(clause_before) or _REPORTED.search(clause_before):
+        return False
+    if _CONDITION_OPEN.match(clause_before) or _CONDITION_WITHIN.search(clause_before):
         return False
     bound = list(_BOUND.finditer(clause_before))
     if bound and len(clause_before[bound[-1].end() :].split()) <= BOUND_REACH:
@@ -528,3 +547,20 @@ def _term_positions(text: str) -> dict[str, int]:
         if w1 not in STOPWORDS and w2 not in STOPWORDS:
             terms.setdefault(f"{w1} {w2}", start)
     return terms
+
+
+_DISMISSAL = re.compile(  # "so reproducibility isn't a goal", "governance is not really needed": a practice waved away
+    r"^\s*(?:(?:so|and|but|then|thus|hence|which means)\s+)?(?P<subject>(?:[\w/&-]+\s+){0,3}?[\w/&-]+)\s+"
+    r"(?:is|are|'s)(?:n't|\s+not)\s+(?:really\s+|even\s+|actually\s+|that\s+)?(?:a\s+|an\s+|the\s+)?"
+    r"(?:goal|aim|priority|concern|requirement|needed|necessary|important|required|essential)\b",
+    re.IGNORECASE,
+)
+
+
+def dismissed_subject(clause: str) -> str | None:
+    """The subject a clause waves away as no goal or need ("reproducibility" in "so reproducibility isn't a
+    goal"), or None. A clause that heads off a harm or qualifies ("not only") waves nothing away."""
+    if _HARMLESS_NEGATION.search(clause):
+        return None
+    match = _DISMISSAL.match(clause)
+    return match.group("subject") if match else None

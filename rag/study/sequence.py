@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-
-import Stemmer
 
 from rag.study.claim_cues import NEGATION
+from rag.text import stem
 
 FIRST_SLACK = 2  # "starts with A" is wrong when A is not among the first this many steps ...
 LAST_SLACK = 2  # ... "A is the last step" when A is not among the last this many
@@ -75,13 +73,8 @@ class OrderClaim:
     correction: str
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    return Stemmer.Stemmer("english")
-
-
 def _stems(words: list[str]) -> list[str]:
-    return [_stemmer().stemWord(w.lower().strip("'’")) for w in words]
+    return [stem(w) for w in words]
 
 
 def out_of_order(sentences: list[str], steps: list[Step]) -> list[OrderClaim]:

@@ -7,6 +7,7 @@ import pytest
 from rag.study.assessment import names_only
 from rag.study.claim_cues import (
     contrast_readings,
+    dismissed_subject,
     is_bare_list,
     is_negated,
     opens_with_negation,
@@ -536,3 +537,46 @@ def test_declining_to_answer_is_ignorance(sentence):
 )
 def test_a_claim_with_the_same_words_is_not_ignorance(sentence):
     assert not professes_ignorance(sentence)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "sweeping"),
+    [
+        ("Batch scoring suits reports that run overnight when a few hours of delay doesn't matter.", False),
+        ("Latency doesn't matter for a model in production.", True),  # the same words, claimed outright
+        ("The training set comes mostly from weekday traffic.", False),  # a share of where data comes from
+        ("After the redesign the app receives mostly Android sessions.", False),  # a share of what arrives
+        ("Once pipelines run themselves, manual slip-ups mostly disappear.", False),  # a harm going away
+        ("Monitoring is mostly about CPU graphs.", True),  # a concept reduced
+    ],
+)
+def test_a_sweeping_word_in_a_condition_or_a_share_claims_nothing(sentence, sweeping):
+    assert bool(sweeping_words(sentence)) is sweeping
+
+
+def test_never_doing_something_unless_a_check_passes_is_a_gate_not_a_denial():
+    assert not is_negated("Don't let any model reach production unless it beats the current one on the holdout.")
+    assert is_negated("Never let a retrained model reach production.")
+
+
+def test_never_having_thought_about_a_topic_is_ignorance():
+    assert professes_ignorance("I've used registries, but I've never thought much about why they matter.")
+    assert not professes_ignorance("I thought hard about the registry layout and picked MLflow.")
+
+
+@pytest.mark.parametrize(
+    ("clause", "subject"),
+    [
+        ("so reproducibility isn't a goal", "reproducibility"),
+        ("Governance is not really needed", "Governance"),
+        ("and lineage isn't a priority", "lineage"),
+        ("Reproducibility isn't only about seeds", None),  # not only: a qualification
+        ("Seeds are fixed for every run", None),
+    ],
+)
+def test_a_practice_waved_away_names_its_subject(clause, subject):
+    assert dismissed_subject(clause) == subject
+
+
+def test_a_sweeping_claim_after_an_elliptical_condition_still_counts():
+    assert sweeping_words("Copying the model over by hand when needed works fine.")

@@ -1414,3 +1414,29 @@ def test_monitoring_called_a_nice_to_have_is_a_false_claim(kb):
 )
 def test_a_scaling_practice_said_with_a_negation_is_no_contradiction(kb, reply):
     assert not grade_reply(kb, entry_of(kb, "q34"), reply).incorrect
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Every merge runs the same pipeline, which means traceability isn't a priority.",
+        "The pipeline ships models faster, so governance is not really needed anymore.",
+    ],
+)
+def test_a_point_waved_away_by_its_name_is_a_false_claim(kb, reply):
+    graded = grade_reply(kb, entry_of(kb, "q24"), reply)
+    assert graded.incorrect and graded.score < 0.2
+
+
+def test_a_point_named_in_a_qualification_is_not_waved_away(kb):
+    reply = "Reproducibility isn't only a research concern: the pipeline trains and deploys the same way on every run."
+    graded = grade_reply(kb, entry_of(kb, "q24"), reply)
+    assert not graded.incorrect and "Reproducibility" in graded.covered
+
+
+def test_a_swap_told_by_other_forms_of_the_other_points_words_is_caught(kb):
+    """ "scoring ... nightly ... scheduled" are batch prediction's "score", "night" and "schedule" in other forms."""
+    graded = grade_reply(
+        kb, entry_of(kb, "q19"), "Stream processing is scoring the full table nightly, once, as scheduled."
+    )
+    assert graded.incorrect and "Batch Prediction" in graded.incorrect[0].correction
