@@ -157,6 +157,13 @@ _LABEL_WORD = re.compile(r"[a-z0-9][a-z0-9'&/-]*")
 # "between features and target", "both X and Y": one term, not two clauses
 _PAIR = re.compile(r"\b((?:between|both|either)\s+(?:\S+\s+){1,4}?)(and|or)\s+", re.IGNORECASE)
 _PAIR_JOIN = "\x00"
+# a name and what a "which" clause says it is: read as "NAME is ...", since the clause split cuts the name off
+_APPOSITIVE = re.compile(
+    r"\b([A-Z][\w.+/'-]*(?:\s+(?:&\s+)?[A-Z][\w.+/'-]*)*),\s+which\s+(is|are)\s+(?!why|where|when|how|what)"
+    r"([^,;:.!?—]{3,})"
+)
+_LIST_END = re.compile(r"(?:\band|\bor|,)\s+$", re.IGNORECASE)
+_WHOLE_LIST = re.compile(r"\s*(?:all|both|each|together)\b", re.IGNORECASE)
 # "Spark for the data, distributed training for large models, and Kubernetes for serving": three items or more
 _SERIES = re.compile(r"[^,;]+,[^,;]+,\s*(?:and|or)\s+[^,;]+", re.IGNORECASE)
 _CONTRASTS = re.compile(r"\b(?:instead|rather|unlike|than|versus|vs|compared|whereas|both|either)\b", re.IGNORECASE)
@@ -834,6 +841,11 @@ def reply_pieces(reply: str) -> list[_Piece]:
         )
         for clause in denied:
             pieces.setdefault(clause, _Piece(clause, sentence, True, said=said))
+        for match in _APPOSITIVE.finditer(sentence):  # "TensorFlow Serving, which is AWS's hosting service"
+            if _LIST_END.search(sentence[: match.start()]) or _WHOLE_LIST.match(match.group(3)):
+                continue  # "..., Vertex AI and Azure ML, which are all managed platforms": about the whole list
+            claim = f"{match.group(1)} {match.group(2)} {match.group(3).strip()}"
+            pieces.setdefault(claim, _Piece(claim, sentence, not warning and is_negated(claim), said=said))
         if len(clauses) > 1:
             heading = _HEADING.match(sentence)  # "Cloud ML platforms: don't use ...": a heading names a topic
             for clause in clauses:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.study.assessment import names_only
+from rag.study.assessment import names_only, reply_pieces
 from rag.study.claim_cues import (
     contrast_readings,
     dismissed_subject,
@@ -281,8 +281,6 @@ def test_a_capitalised_name_the_entry_writes_inside_sentences_names_its_point():
 
 
 def test_a_pair_joined_by_and_stays_in_one_clause():
-    from rag.study.assessment import reply_pieces
-
     texts = [
         p.text
         for p in reply_pieces("Concept drift changes the link between features and target, so retrain on fresh data.")
@@ -291,8 +289,6 @@ def test_a_pair_joined_by_and_stays_in_one_clause():
 
 
 def test_a_heading_is_no_clause_of_its_own():
-    from rag.study.assessment import reply_pieces
-
     texts = [p.text for p in reply_pieces("Cloud ML platforms: don't use AWS SageMaker, Google Vertex AI or Azure ML.")]
     assert "Cloud ML platforms" not in texts and "don't use AWS SageMaker" in texts
 
@@ -580,3 +576,17 @@ def test_a_practice_waved_away_names_its_subject(clause, subject):
 
 def test_a_sweeping_claim_after_an_elliptical_condition_still_counts():
     assert sweeping_words("Copying the model over by hand when needed works fine.")
+
+
+def test_a_which_clause_is_read_with_the_name_it_describes():
+    texts = [
+        p.text for p in reply_pieces("We serve it with TorchServe, which is a PyTorch model server, on Kubernetes.")
+    ]
+    assert "TorchServe is a PyTorch model server" in texts
+    texts = [p.text for p in reply_pieces("It runs on TPUs, which is why training is fast.")]
+    assert not any(t.startswith("TPUs is") for t in texts)  # "which is why" gives a reason, not a definition
+
+
+def test_a_which_clause_after_a_list_describes_the_whole_list():
+    reply = "We compared Kubeflow, Airflow and Prefect, which are all workflow orchestrators."
+    assert not any(p.text.startswith("Prefect are") for p in reply_pieces(reply))

@@ -1440,3 +1440,12 @@ def test_a_swap_told_by_other_forms_of_the_other_points_words_is_caught(kb):
         kb, entry_of(kb, "q19"), "Stream processing is scoring the full table nightly, once, as scheduled."
     )
     assert graded.incorrect and "Batch Prediction" in graded.incorrect[0].correction
+
+
+def test_a_tool_given_another_tools_job_in_a_which_clause_is_caught(kb):
+    """The clause split cuts "which is ..." off its name; it is read as "Prometheus is a tool for versioning ..."."""
+    reply = "Our team relied on Prometheus, which is a tool for versioning datasets and models alongside Git."
+    graded = grade_reply(kb, entry_of(kb, "q27"), reply)
+    assert graded.incorrect and "DVC" in graded.incorrect[0].correction
+    right = "Our team relied on DVC, which is a tool for versioning datasets and models alongside Git."
+    assert not grade_reply(kb, entry_of(kb, "q27"), right).incorrect
