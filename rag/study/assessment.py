@@ -63,7 +63,7 @@ the held-out sets, in `eval/README.md`, "Grading" and its later rounds.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -75,6 +75,7 @@ from rag.study.claim_cues import (
     disowns,
     is_bare_list,
     is_negated,
+    is_unsure_aside,
     names_opposite,
     opens_with_negation,
     opposite,
@@ -121,6 +122,7 @@ CONTRAST_MARGIN = 0.05  # ... and this much closer than the sentence as it stand
 FEW_POINTS = 2  # an entry with this many points or fewer ...
 MIN_SUB_ITEMS = 3  # ... whose point has this many sentences (Setup, Process, Rollback, Pros, Cons) ...
 SUB_ITEM_SHARE = 0.7  # ... credits it in proportion to the share of them touched: covered from 0.42, partly from 0.21
+SUBJECT_WORDS = 4  # a clause about another point names it in this many first words ("there's a separate validation")
 SWAP_MIN_WORDS = 4  # names taken out, a sentence needs this many content words to say something about them
 MIN_CONTENT_WORDS = 2
 STEM_CHARS = 5  # words sharing this many first letters are one word's forms ("private", "privacy")
@@ -162,6 +164,9 @@ _APPOSITIVE = re.compile(
     r"\b([A-Z][\w.+/'-]*(?:\s+(?:&\s+)?[A-Z][\w.+/'-]*)*),\s+which\s+(is|are)\s+(?!why|where|when|how|what)"
     r"([^,;:.!?—]{3,})"
 )
+_BACK_REFERS = re.compile(
+    r"\s*(?:it|it's|its|that|that's|this|they|they're|which)\b", re.IGNORECASE
+)  # the same subject
 _LIST_END = re.compile(r"(?:\band|\bor|,)\s+$", re.IGNORECASE)
 _WHOLE_LIST = re.compile(r"\s*(?:all|both|each|together)\b", re.IGNORECASE)
 # "Spark for the data, distributed training for large models, and Kubernetes for serving": three items or more
@@ -380,7 +385,7 @@ def assess(
             for s2, i2, j2 in options
             if s2 >= OPPOSITE_SIM
             and best[k, i2] >= best[k].max() - NEGATION_NEAR
-            and opposite(piece.text, views[i2][j2])
+            and opposite(piece.text, views[i2][j2], piece.sentence)
         ]
         if flipped:
             i, matched = flipped[0]
@@ -559,7 +564,8 @@ def _swapped(
     neutral_views = [[without(v, all_words) for v in group] for group in views]
     own_stems = _point_stems(views, all_words)
     neutral_vectors = np.asarray(corpus_vectors([v for group in neutral_views for v in group]))
-    neutral_pieces = np.asarray(embedder.embed([without(pieces[k].text, all_words) for k, _ in candidates]))
+    read = {k: _read_for_swap(pieces, k, a, points) for k, a in candidates}
+    neutral_pieces = np.asarray(embedder.embed([without(read[k].text, all_words) for k, _ in candidates]))
     sims = neutral_pieces @ neutral_vectors.T
     for row, (k, a) in enumerate(candidates):
         per, start = [], 0
@@ -576,9 +582,48 @@ def _swapped(
         others = [i for i in range(n) if i != a and i not in named]
         if others:
             b = max(others, key=lambda i: per[i])
-            if _uses_words_of(pieces[k], own_stems[b] - own_stems[a], own_stems[a] - own_stems[b], all_words):
+            if _uses_words_of(read[k], own_stems[b] - own_stems[a], own_stems[a] - own_stems[b], all_words):
                 found.append((k, a, b))
     return found
+
+
+def _read_for_swap(pieces: list[_Piece], k: int, a: int, points: list[Point]) -> _Piece:
+    """The piece read for a swap of point `a`: a sentence of several clauses without the speaker's doubts and
+    from the first clause that names another point by a word of its own label (and not `a`) on. "After that
+    evaluation on a hold-out set, and there's a separate validation step where you compare against the current
+    model" gives validation its own clause, so the sentence binds nothing of it to evaluation; "The registry
+    serves predictions over HTTP, which replaces a separate deployment step" still reads like deployment."""
+    piece = pieces[k]
+    if not piece.has_clauses:
+        return piece
+    label_stems = [{stem(w) for w in _content_words(point.label)} for point in points]
+    shared = {w for i, stems in enumerate(label_stems) if i != a for w in stems}
+    own = label_stems[a] - shared  # "evaluation" of "Model Evaluation", not "model"
+    others = {w for i, stems in enumerate(label_stems) if i != a for w in stems - label_stems[a]}
+    clauses = [c.text for c in pieces if c.sentence == piece.sentence and c.text != piece.sentence]
+    text = piece.text
+    for clause in clauses:  # "..., though I'm not 100% sure I used all of its features": doubt, no description
+        if is_unsure_aside(clause):
+            text = text.replace(clause, " ")
+    said = [{stem(w) for w in _content_words(c)} for c in clauses]
+    opens = [{stem(w) for w in _WORD.findall(c.lower())[:SUBJECT_WORDS]} for c in clauses]
+    start = next(
+        (
+            j
+            for j, words in enumerate(said)
+            if opens[j] & others and not words & own and not _BACK_REFERS.match(clauses[j])
+        ),
+        None,
+    )
+    at = text.find(clauses[start]) if start is not None else -1
+    if at >= 0:
+        # the other point's clause runs to the sentence's end ("... or baseline model and check for bias"), but
+        # for clauses that name `a` again
+        rest = " ".join([text[:at], *(c for c, words in zip(clauses[start:], said[start:]) if words & own)])
+        # "The model registry is where raw data gets ingested": the clause is what the sentence says of `a`
+        if len(_content_words(without(rest, {w for p in points for w in _content_words(p.label)}))) >= SWAP_MIN_WORDS:
+            text = rest
+    return piece if text == piece.text else replace(piece, text=text)
 
 
 def _point_stems(views: list[list[str]], name_words: set[str]) -> list[set[str]]:

@@ -130,11 +130,21 @@ SCOPED_NEGATION = re.compile(  # a sentence that opens with a negation passes it
     r"(?:there(?:'s| is) )?no (?:need|point|reason)|nobody (?:needs|has) to|no one (?:needs|has) to)\b",
     re.IGNORECASE,
 )
+# "is basically the discipline of getting models into production", "a model getting worse": a gist of what it is
+# made of or what happens, not another concept it is reduced to ("a container registry", "DevOps for GPUs")
+_GIST = (
+    r"(?!\s+(?:the|a|an)\s+(?:[\w-]+\s+)?(?:discipline|practice|practices|set|process|path|way|idea|approach|chain|"
+    r"loop|journey|art)\s+(?:of|from|for|to|that|where|by)\b)"
+    r"(?!\s+(?:a|the|your|our|its)\s+\w+\s+(?:getting|becoming|going|growing|drifting|degrading|decaying|slipping|"
+    r"losing)\b)"
+)
 _SWEEPING = re.compile(  # the words a myth is stated with; each occurrence is then read in its clause
     # "is basically DevOps" reduces; "is basically what makes ...", "is basically zero" hedge a description
-    r"\b(?:always|(?:is|are|'s|was|were)\s+(?:basically|essentially)(?!\s+(?:what|when|why|how|zero|instant\w*)\b)|"
-    r"(?:basically|essentially)(?=\s+(?:is|are|means|"
-    r"just|the same|a|an)\b)|(?:mostly|mainly)(?!\s*[,;:.)]|\s+depends?\b|\s+(?:what|how|when|why)\b|"
+    r"\b(?:always|(?:is|are|'s|was|were)\s+(?:basically|essentially)(?!\s+(?:what|when|why|how|zero|instant\w*)\b)"
+    + _GIST
+    + r"|(?:basically|essentially)(?=\s+(?:is|are|means|just|the same|a|an)\b)"
+    + _GIST
+    + r"|(?:mostly|mainly)(?!\s*[,;:.)]|\s+depends?\b|\s+(?:what|how|when|why)\b|"
     # "trained mostly on desktop traffic", "the errors mostly disappear": a share, not what a concept is reduced to
     r"\s+(?:on|in|at|from|with|within|across|inside|among)\b|\s+(?:disappear\w*|vanish\w*|go(?:es)? away|fade\w*)|"
     r"\s+(?:not|no|never|don't|doesn't|won't|isn't|aren't)\b)|merely|purely|by definition|myths?|guaranteed|"
@@ -188,6 +198,9 @@ _IGNORANCE = re.compile(  # "I honestly couldn't explain ...", "not sure", "no i
     r"(?:another|a separate|a different|the other) (?:\w+ ){0,2}?team (?:who|that|which) (?:handled|did|owned|ran|"
     r"managed|looked after|took care of)|never (?:really )?(?:saw|got to see) how|"
     r"(?:was|were) (?:all |always )?handled by (?:the|a|another|our|their) (?:\w+ ){0,2}?team|"
+    # "someone else handled the deployment": the speaker was not the one who did it
+    r"(?:someone|somebody) else (?:always |usually |just )?"
+    r"(?:handled|did|took care of|owned|ran|dealt with|looked after)|"
     # "the data science team handles all of that": the topic is someone else's, nothing is said about it
     r"team (?:handles|handled|owns|owned|does|did|takes care of|took care of|deals with|dealt with) "
     r"(?:all (?:of )?)?(?:that|this|it|those)(?! \w+ing| by| with| through| using| via))(?=[\s;:,.!?]|$)",
@@ -342,6 +355,17 @@ def disowns(sentence: str) -> bool:
     return bool(_DISOWNS.search(sentence))
 
 
+_UNSURE_ASIDE = re.compile(  # "though I'm not 100% sure I used all of its features": the speaker's doubt, no claim
+    r"^\s*(?:though|although|but|and)?\s*(?:i'm|i am|we're|we are)\s+not\s+(?:\w+%?\s+){0,2}?sure\b",
+    re.IGNORECASE,
+)
+
+
+def is_unsure_aside(clause: str) -> bool:
+    """Whether a clause is the speaker's doubt about their own answer, which says nothing about the concepts."""
+    return bool(_UNSURE_ASIDE.search(clause))
+
+
 def professes_ignorance(sentence: str) -> bool:
     """Whether the sentence says the speaker does not know ("I couldn't explain the difference between ...")."""
     return bool(_IGNORANCE.search(sentence))
@@ -453,26 +477,54 @@ def _claims_about_concept(sentence: str, start: int, opens_ok: bool = False) -> 
     return opens_ok or bool(clause_before.strip())
 
 
-def opposite(piece: str, source: str) -> bool:
-    """Whether the piece says the opposite of its source sentence in one word ("all traffic" for "a small subset")."""
+def opposite(piece: str, source: str, sentence: str = "") -> bool:
+    """Whether the piece says the opposite of its source sentence in one word ("all traffic" for "a small subset").
+
+    `sentence`: the reply's sentence the piece is a clause of (see `names_opposite`)."""
     if _CONTRAST.search(piece) or _CONTRAST.search(source):
         return False  # "instead of by hand", "rather than all at once": the sentence names the opposite to reject it
-    return names_opposite(piece, source)
+    return names_opposite(piece, source, sentence)
 
 
 _LESSENED = re.compile(r"\b(?:less|fewer|reduc\w*|minimi[sz]\w*|eliminat\w*|cut(?:ting)?|no)\s+(?:\w+\s+)?\w+", re.I)
+_ALTERNATIVE = re.compile(r"\bor\b", re.IGNORECASE)
+# "moving a team off hand-run notebooks and manual deploys onto an automated workflow": away from one side
+_MOVE_OFF = re.compile(
+    r"\b(?:mov\w*|shift\w*|transition\w*|migrat\w*|get(?:s|ting)?|took|tak(?:e|es|ing))\b[^,;.]{0,40}?"
+    r"\b(?:off|away from)\s",
+    re.IGNORECASE,
+)
 
 
-def names_opposite(piece: str, source: str) -> bool:
+def names_opposite(piece: str, source: str, sentence: str = "") -> bool:
     """Whether the piece has one word of a pair where the source has the other: said plainly, the opposite claim;
     negated ("canary never exposes everyone at once" for "gradually"), the same claim as the source's. A word
-    lessened ("less manual work" for "automation") is the other word's side."""
+    lessened ("less manual work" for "automation") is the other word's side. A clause of a `sentence` that offers
+    both sides ("either behind an API for real-time predictions or as a nightly batch job") or moves off the
+    piece's side onto the source's opposes nothing (but "rollback stays manual because automated rollback flaps"
+    still does)."""
     plain = _LESSENED.sub(" ", piece)
     for one, other in OPPOSITES:
         for a, b in ((one, other), (other, one)):
             if a.search(source) and not b.search(source) and b.search(plain) and not a.search(piece):
+                if sentence and a.search(sentence) and _offers_both(sentence, a, b):
+                    continue
                 return True
     return False
+
+
+def _offers_both(sentence: str, source_side: re.Pattern, piece_side: re.Pattern) -> bool:
+    """Whether the sentence joins the two sides by "or", or moves off the piece's side onto the source's."""
+    spans = sorted(
+        [(m.start(), m.end(), True) for m in source_side.finditer(sentence)]
+        + [(m.start(), m.end(), False) for m in piece_side.finditer(sentence)]
+    )
+    for (_, end, side), (start, _, next_side) in zip(spans, spans[1:]):
+        if side != next_side and _ALTERNATIVE.search(sentence[end:start]):
+            return True
+    first_piece_side = next(start for start, _, side in spans if not side)
+    move = _MOVE_OFF.search(sentence[:first_piece_side])
+    return bool(move) and not any(side and start < first_piece_side for start, _, side in spans)
 
 
 _CONTRAST_PHRASE = re.compile(r"\s*\b(?:rather than|instead of|as opposed to)\s+", re.IGNORECASE)

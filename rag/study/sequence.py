@@ -41,7 +41,9 @@ _NOT_A_NAME = {"stage", "stages", "step", "steps", "phase", "phases"}
 _AFTER = {"after", "afterwards", "afterward", "later", "once"}
 _OPENERS = {"only", "and", "but", "so", "then", ",", ";"}  # "..., and after training, ..."
 _SPEAKERS = {"i", "you", "we", "i'd", "you'd", "we'd", "would", "should", "must"}
+# "after that", "once it's live": the cue refers back to what was said, it names no step
 _BACK_REFERENCE = {"that", "this", "which", "it", "those", "these", "all", "everything", "anything"}
+_BACK_REFERENCE |= {f"{word}{verb}" for word in ("that", "it", "this", "everything") for verb in ("'s", "’s")}
 _OPENS_AFTER = re.compile(
     r"\s*(?:and\s+)?(?:then|next|after\s+that|only\s+after\s+that|afterwards|after\s+this|once\s+that(?:'s|\s+is)?\s+done)\b",
     re.IGNORECASE,

@@ -10,6 +10,7 @@ from rag.study.claim_cues import (
     dismissed_subject,
     is_bare_list,
     is_negated,
+    is_unsure_aside,
     opens_with_negation,
     opposite,
     professes_ignorance,
@@ -590,3 +591,65 @@ def test_a_which_clause_is_read_with_the_name_it_describes():
 def test_a_which_clause_after_a_list_describes_the_whole_list():
     reply = "We compared Kubeflow, Airflow and Prefect, which are all workflow orchestrators."
     assert not any(p.text.startswith("Prefect are") for p in reply_pieces(reply))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Model drift is basically a model getting worse in production as the world moves on.",
+        "An ML pipeline is basically the automated path from raw data to a served model and back.",
+        "MLOps is essentially a set of practices for running models in production reliably.",
+    ],
+)
+def test_a_gist_of_what_a_concept_is_made_of_is_no_reduction(sentence):
+    assert not sweeping_words(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "MLOps is basically DevOps with bigger GPUs.",
+        "A model registry is basically a container registry for serving images.",
+        "Blue-green is essentially the practice.",  # no "of ...": a name, not a gist
+    ],
+)
+def test_a_concept_reduced_to_another_is_still_sweeping(sentence):
+    assert sweeping_words(sentence)
+
+
+def test_a_sentence_offering_both_alternatives_opposes_neither():
+    source = "Serving the model for predictions (e.g., via API, batch processing, edge deployment)."
+    clause = "either behind a REST API for real-time predictions"
+    assert opposite(clause, source)  # the clause alone reads as real-time where the source says batch
+    sentence = f"Once trained you deploy it, {clause} or as a nightly batch job."
+    assert not opposite(clause, source, sentence)
+
+
+def test_a_job_someone_else_did_is_ignorance():
+    assert professes_ignorance("I only ever trained models in notebooks, and someone else handled the deployment.")
+
+
+def test_an_unsure_aside_is_doubt_not_ignorance():
+    """ "I'm not 100% sure, but I think X" still claims X; the aside alone describes nothing."""
+    assert is_unsure_aside("though I'm not 100% sure how much of it we used.")
+    assert not is_unsure_aside("TFX is what we used for pipelines")
+    assert not professes_ignorance("I'm not 100% sure, but I think a pipeline runs the same steps each time.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Rollback stays manual because automated rollback tends to flap.",
+        "I'd keep rollback manual on purpose and swap the file by hand, since automating it is too risky.",
+    ],
+)
+def test_a_sentence_that_rejects_the_other_side_still_opposes(sentence):
+    source = "Automate the rollback process using scripts or CI/CD pipeline steps."
+    clause = sentence.split(" because ")[0].split(" and ")[0]
+    assert opposite(clause, source, sentence)
+
+
+def test_moving_off_one_side_onto_the_other_opposes_neither():
+    source = "Automates deployment to target environments (staging, production)."
+    sentence = "The payoff is moving a team off manual deploys onto a repeatable, automated workflow."
+    assert not opposite("The payoff is moving a team off manual deploys onto a repeatable", source, sentence)

@@ -1449,3 +1449,53 @@ def test_a_tool_given_another_tools_job_in_a_which_clause_is_caught(kb):
     assert graded.incorrect and "DVC" in graded.incorrect[0].correction
     right = "Our team relied on DVC, which is a tool for versioning datasets and models alongside Git."
     assert not grade_reply(kb, entry_of(kb, "q27"), right).incorrect
+
+
+def test_a_sentence_that_names_two_steps_in_two_clauses_binds_neither_to_the_other(kb):
+    """ "evaluation on a hold-out set, and then a separate validation step that compares ..." speaks of both."""
+    reply = (
+        "Then evaluation on a hold-out test set, and, if I remember right, there's a separate validation step "
+        "where you compare against the current or baseline model and check for bias and business requirements."
+    )
+    assert not grade_reply(kb, entry_of(kb, "q2"), reply).incorrect
+    swapped = (
+        "Model evaluation is where you compare the candidate with the current production model and check "
+        "bias and business rules before it may ship."
+    )
+    assert grade_reply(kb, entry_of(kb, "q2"), swapped).incorrect
+
+
+def test_moving_off_manual_work_onto_automation_is_no_claim_of_manual_work(kb):
+    reply = (
+        "The payoff is moving a team off hand-run notebooks and manual deploys onto a repeatable, automated "
+        "workflow that's more reliable, reproducible and faster."
+    )
+    assert not grade_reply(kb, entry_of(kb, "q25"), reply).incorrect
+
+
+def test_an_unsure_aside_does_not_make_a_tool_read_like_another(kb):
+    """ "features" in the speaker's doubt read SageMaker as Seldon Core ("... with advanced features")."""
+    reply = "And SageMaker on AWS for training and deploying, though I'm not 100% sure I used all of its features."
+    assert not grade_reply(kb, entry_of(kb, "q27"), reply).incorrect
+
+
+def test_a_clause_of_another_step_leaves_the_rest_of_the_sentence_to_be_read(kb):
+    """Without its "deployment" clause the sentence still gives the registry the deployment step's job."""
+    reply = "The registry itself serves predictions over HTTP, which replaces a separate deployment step."
+    graded = grade_reply(kb, entry_of(kb, "q2"), reply)
+    assert graded.incorrect and "Model Deployment" in graded.incorrect[0].correction
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # the clause after the semicolon refers back to the registry: it is what the sentence says of it
+        "The model registry is where raw data gets ingested and versioned; it's basically the data lake of the "
+        "pipeline.",
+        # the second clause opens with no step's name: the sentence is read whole
+        "Latency is a business metric and conversion rate is an operational metric.",
+    ],
+)
+def test_a_clause_that_is_no_other_steps_own_keeps_the_sentence_whole(kb, reply):
+    key = "q2" if "registry" in reply else "q20"
+    assert grade_reply(kb, entry_of(kb, key), reply).incorrect

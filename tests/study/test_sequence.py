@@ -90,3 +90,9 @@ def test_a_short_sequence_has_only_pairwise_order():
     assert labels(["The CI step runs after CD, on production traffic."], ci_cd) == ["CI"]
     assert labels(["CD starts with a green CI run."], ci_cd) == []
     assert out_of_order(["Anything at all."], ci_cd[:1]) == []
+
+
+def test_a_cue_that_refers_back_with_a_contraction_names_no_step():
+    """ "after it's live" refers to what came before; "what it was trained on" is no later training step."""
+    sentence = "And after it's live you monitor it: errors, and whether inputs drift from what it was trained on."
+    assert labels([sentence]) == []
