@@ -164,9 +164,8 @@ _APPOSITIVE = re.compile(
     r"\b([A-Z][\w.+/'-]*(?:\s+(?:&\s+)?[A-Z][\w.+/'-]*)*),\s+which\s+(is|are)\s+(?!why|where|when|how|what)"
     r"([^,;:.!?—]{3,})"
 )
-_BACK_REFERS = re.compile(
-    r"\s*(?:it|it's|its|that|that's|this|they|they're|which)\b", re.IGNORECASE
-)  # the same subject
+# a clause that opens by referring back ("...; it's basically the data lake") speaks of the sentence's own subject
+_BACK_REFERS = re.compile(r"\s*(?:it|it's|its|that|that's|this|they|they're|which)\b", re.IGNORECASE)
 _LIST_END = re.compile(r"(?:\band|\bor|,)\s+$", re.IGNORECASE)
 _WHOLE_LIST = re.compile(r"\s*(?:all|both|each|together)\b", re.IGNORECASE)
 # "Spark for the data, distributed training for large models, and Kubernetes for serving": three items or more

@@ -522,7 +522,9 @@ def _offers_both(sentence: str, source_side: re.Pattern, piece_side: re.Pattern)
     for (_, end, side), (start, _, next_side) in zip(spans, spans[1:]):
         if side != next_side and _ALTERNATIVE.search(sentence[end:start]):
             return True
-    first_piece_side = next(start for start, _, side in spans if not side)
+    first_piece_side = next((start for start, _, side in spans if not side), None)
+    if first_piece_side is None:  # no plain clause of the sentence ("NAME is X" read from "NAME, which is X")
+        return False
     move = _MOVE_OFF.search(sentence[:first_piece_side])
     return bool(move) and not any(side and start < first_piece_side for start, _, side in spans)
 

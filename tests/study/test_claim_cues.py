@@ -653,3 +653,9 @@ def test_moving_off_one_side_onto_the_other_opposes_neither():
     source = "Automates deployment to target environments (staging, production)."
     sentence = "The payoff is moving a team off manual deploys onto a repeatable, automated workflow."
     assert not opposite("The payoff is moving a team off manual deploys onto a repeatable", source, sentence)
+
+
+def test_a_piece_read_from_a_which_clause_is_checked_against_its_sentence_without_error():
+    """ "NAME is X" is built from "NAME, which is X": its words need not stand in the sentence as they do in it."""
+    sentence = "We relied on TorchServe, which is a batch job runner."
+    assert opposite("TorchServe is a nightly batch job runner", "Serves real-time predictions.", sentence)
