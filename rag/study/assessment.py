@@ -563,7 +563,9 @@ def _swapped(
     neutral_views = [[without(v, all_words) for v in group] for group in views]
     own_stems = _point_stems(views, all_words)
     neutral_vectors = np.asarray(corpus_vectors([v for group in neutral_views for v in group]))
-    read = {k: _read_for_swap(pieces, k, a, points) for k, a in candidates}
+    label_stems = [{stem(w) for w in _content_words(point.label)} for point in points]
+    label_words = {w for point in points for w in _content_words(point.label)}
+    read = {k: _read_for_swap(pieces, k, a, label_stems, label_words) for k, a in candidates}
     neutral_pieces = np.asarray(embedder.embed([without(read[k].text, all_words) for k, _ in candidates]))
     sims = neutral_pieces @ neutral_vectors.T
     for row, (k, a) in enumerate(candidates):
@@ -586,16 +588,16 @@ def _swapped(
     return found
 
 
-def _read_for_swap(pieces: list[_Piece], k: int, a: int, points: list[Point]) -> _Piece:
+def _read_for_swap(pieces: list[_Piece], k: int, a: int, label_stems: list[set[str]], label_words: set[str]) -> _Piece:
     """The piece read for a swap of point `a`: a sentence of several clauses without the speaker's doubts and
     from the first clause that names another point by a word of its own label (and not `a`) on. "After that
     evaluation on a hold-out set, and there's a separate validation step where you compare against the current
     model" gives validation its own clause, so the sentence binds nothing of it to evaluation; "The registry
-    serves predictions over HTTP, which replaces a separate deployment step" still reads like deployment."""
+    serves predictions over HTTP, which replaces a separate deployment step" still reads like deployment.
+    `label_stems`: each point's label words by their stems; `label_words`: all the labels' words."""
     piece = pieces[k]
     if not piece.has_clauses:
         return piece
-    label_stems = [{stem(w) for w in _content_words(point.label)} for point in points]
     shared = {w for i, stems in enumerate(label_stems) if i != a for w in stems}
     own = label_stems[a] - shared  # "evaluation" of "Model Evaluation", not "model"
     others = {w for i, stems in enumerate(label_stems) if i != a for w in stems - label_stems[a]}
@@ -620,7 +622,7 @@ def _read_for_swap(pieces: list[_Piece], k: int, a: int, points: list[Point]) ->
         # for clauses that name `a` again
         rest = " ".join([text[:at], *(c for c, words in zip(clauses[start:], said[start:]) if words & own)])
         # "The model registry is where raw data gets ingested": the clause is what the sentence says of `a`
-        if len(_content_words(without(rest, {w for p in points for w in _content_words(p.label)}))) >= SWAP_MIN_WORDS:
+        if len(_content_words(without(rest, label_words))) >= SWAP_MIN_WORDS:
             text = rest
     return piece if text == piece.text else replace(piece, text=text)
 
